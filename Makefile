@@ -1,0 +1,36 @@
+# The course's two commands (see README.md):
+#   make lab    set everything up, then open the course in JupyterLab
+#   make test   set everything up, then run the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: lab test test-unit test-notebooks setup bench assets clean execute
+
+setup:
+	@bash scripts/setup.sh
+
+lab: setup
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
+
+test: setup
+	$(PY) -m pytest -q tests notebooks $(NBVAL)
+
+test-unit: setup
+	$(PY) -m pytest -q tests
+
+test-notebooks: setup
+	$(PY) -m pytest -q notebooks $(NBVAL)
+
+bench: setup
+	$(PY) benchmarks/bench_micrograd.py
+
+assets: setup
+	$(PY) scripts/make_assets.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
+
+execute: setup
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb

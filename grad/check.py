@@ -1,0 +1,105 @@
+"""Checking gradients against numerical derivatives (central differences)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from grad.engine import Value
+
+Function = Callable[..., Union[Value, float]]
+
+
+def _output(f: Function, values: tuple[Value, ...]) -> float:
+    out = f(*values)
+    return out.data if isinstance(out, Value) else float(out)
+
+
+def numerical_grad(f: Function, *values: Value, h: float = 1e-6) -> list[float]:
+    """Estimate d f / d v for each input v: (f(v + h) - f(v - h)) / 2h.
+
+    `f` is called with the Values themselves; each is nudged in turn and restored.
+    """
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"input {i} must be a Value, got {type(v).__name__}")
+    grads = []
+    for v in values:
+        original = v.data
+        try:
+            v.data = original + h
+            up = _output(f, values)
+            v.data = original - h
+            down = _output(f, values)
+        finally:
+            v.data = original
+        grads.append((up - down) / (2 * h))
+    return grads
+
+
+@dataclass
+class GradcheckRow:
+    """One input's analytic gradient (from backward) next to its numerical estimate."""
+    name: str
+    analytic: float
+    numeric: float
+    tolerance: float
+
+    @property
+    def error(self) -> float:
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def ok(self) -> bool:
+        return self.error <= self.tolerance
+
+
+@dataclass
+class GradcheckResult:
+    """The outcome of `gradcheck`: true when every input agrees; prints as a table."""
+    rows: list[GradcheckRow]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def failures(self) -> list[GradcheckRow]:
+        return [row for row in self.rows if not row.ok]
+
+    def __str__(self) -> str:
+        lines = [f"gradcheck {'passed' if self.ok else 'FAILED'}: "
+                 f"{len(self.rows) - len(self.failures)} of {len(self.rows)} inputs agree",
+                 f"{'input':>10} {'backward':>14} {'numerical':>14} {'|difference|':>13} {'tolerance':>10}"]
+        for r in self.rows:
+            mark = "" if r.ok else "  <-- disagrees"
+            lines.append(f"{r.name:>10} {r.analytic:>14.8g} {r.numeric:>14.8g} "
+                         f"{r.error:>13.3g} {r.tolerance:>10.3g}{mark}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def gradcheck(f: Function, *values: Value, h: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3) -> GradcheckResult:
+    """Compare backward's gradient of f(*values) with central differences, input by input.
+
+    An input passes when |backward - numerical| <= atol + rtol * |numerical| (PyTorch's
+    default tolerances). The inputs' .grad are reset to 0 first. The result is truthy when
+    all inputs pass, and prints which input disagrees and by how much.
+    """
+    if not values:
+        raise ValueError("gradcheck needs at least one input Value")
+    for v in values:
+        if isinstance(v, Value):
+            v.grad = 0.0
+    numeric = numerical_grad(f, *values, h=h)
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"f must return a Value, got {type(out).__name__}")
+    out.backward()
+    rows = [GradcheckRow(v.label or f"input {i}", v.grad, n, atol + rtol * abs(n))
+            for i, (v, n) in enumerate(zip(values, numeric))]
+    return GradcheckResult(rows)

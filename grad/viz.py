@@ -1,0 +1,100 @@
+"""Drawing computation graphs with Graphviz."""
+from __future__ import annotations
+
+import functools
+from typing import Iterable, Mapping, Union
+
+import graphviz
+
+from grad.engine import Value, topological_order
+
+INSTALL_GRAPHVIZ = """\
+Drawing a graph needs Graphviz's `dot` program, which is not installed (or not on PATH).
+Install it, then restart the kernel:
+  Debian/Ubuntu:  sudo apt-get install graphviz
+  macOS:          brew install graphviz
+  conda/mamba:    conda install -c conda-forge graphviz
+  Windows:        winget install graphviz   (then add its bin folder to PATH)
+The graph's DOT text is still available as `graph.source`."""
+
+
+class GraphvizNotFound(RuntimeError):
+    """Raised when a graph is rendered on a machine without Graphviz's `dot` program."""
+
+
+def _explain_missing_dot(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except graphviz.ExecutableNotFound as e:
+            raise GraphvizNotFound(INSTALL_GRAPHVIZ) from e
+    return wrapper
+
+
+class Digraph(graphviz.Digraph):
+    """A graphviz.Digraph whose rendering says how to install Graphviz when `dot` is missing."""
+    pipe = _explain_missing_dot(graphviz.Digraph.pipe)
+    render = _explain_missing_dot(graphviz.Digraph.render)
+
+
+# Colours chosen to read well on a projector and to keep black text legible.
+LEAF_COLOR = "#dbeafe"        # inputs and parameters (nodes with no operands)
+NODE_COLOR = "#ffffff"        # computed values
+OP_COLOR = "#eeeeee"
+HIGHLIGHT_COLOR = "#fde047"   # default colour for highlighted nodes
+
+Highlight = Union[Iterable[Value], Mapping[Value, str]]
+
+
+def _number(x: float) -> str:
+    if x == 0 or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def _escape(text: str) -> str:
+    """Escape the characters that have a meaning inside a Graphviz record label."""
+    for ch in '\\{}|<>"':
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
+             show_grad: bool = True) -> Digraph:
+    """Draw the graph that produced `root`: a box per value, a small oval per operation.
+
+    Each box shows the value's label, data and grad. `highlight` is a collection of
+    values to colour, or a mapping from value to a colour (any Graphviz colour).
+    Node names come from the drawing order, so the same graph gives the same `.source`.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    colors = dict(highlight) if isinstance(highlight, Mapping) else {v: HIGHLIGHT_COLOR for v in highlight}
+
+    dot = Digraph(format="svg", graph_attr={"rankdir": rankdir, "bgcolor": "white",
+                                            "nodesep": "0.25", "ranksep": "0.35"},
+                  node_attr={"fontname": "Helvetica", "fontsize": "14"},
+                  edge_attr={"color": "#555555", "arrowsize": "0.7"})
+    nodes = topological_order(root)
+    names = {node: f"v{i}" for i, node in enumerate(nodes)}
+    for node in nodes:
+        name = names[node]
+        fields = [_escape(node.label)] if node.label else []
+        fields.append(f"data {_number(node.data)}")
+        if show_grad:
+            fields.append(f"grad {_number(node.grad)}")
+        fill = colors.get(node, NODE_COLOR if node._prev else LEAF_COLOR)
+        dot.node(name, label="{ " + " | ".join(fields) + " }", shape="record",
+                 style="rounded,filled", fillcolor=fill,
+                 penwidth="2.5" if node in colors else "1")
+        if node._prev:
+            dot.node(name + "op", label=node._op or "?", shape="ellipse",
+                     style="filled", fillcolor=OP_COLOR, fontsize="14",
+                     width="0.3", height="0.3", margin="0.02")
+            dot.edge(name + "op", name)
+            for child in node._prev:
+                dot.edge(names[child], name + "op")
+    return dot

@@ -1,0 +1,56 @@
+"""Numerical gradients and gradcheck."""
+import pytest
+
+from grad import Value
+from grad.check import gradcheck, numerical_grad
+
+
+def test_numerical_grad_of_a_product_and_restores_inputs():
+    a, b = Value(2.0), Value(-3.0)
+    ga, gb = numerical_grad(lambda x, y: x * y + x, a, b)
+    assert ga == pytest.approx(-2.0) and gb == pytest.approx(2.0)
+    assert (a.data, b.data) == (2.0, -3.0)
+
+
+def test_gradcheck_passes_for_correct_gradients():
+    a, b = Value(0.7, label="a"), Value(-1.3, label="b")
+    result = gradcheck(lambda x, y: (x * y).tanh() + x.exp() / (y * y), a, b)
+    assert result and result.ok and not result.failures
+    assert "passed" in str(result)
+
+
+def broken_square(x):
+    """x**2 with a wrong backward rule (forgets the factor 2)."""
+    out = Value(x.data ** 2, (x,), "sq")
+
+    def _backward():
+        x.grad += x.data * out.grad
+    out._backward = _backward
+    return out
+
+
+def test_gradcheck_reports_which_input_disagrees_and_by_how_much():
+    a, b = Value(1.5, label="a"), Value(2.0, label="b")
+    result = gradcheck(lambda x, y: broken_square(x) + y * 3, a, b)
+    assert not result
+    assert [r.name for r in result.failures] == ["a"]
+    row = result.failures[0]
+    assert row.analytic == pytest.approx(1.5) and row.numeric == pytest.approx(3.0)
+    assert row.error == pytest.approx(1.5) and row.tolerance == pytest.approx(1e-5 + 1e-3 * 3.0)
+    text = str(result)
+    assert "FAILED" in text and "disagrees" in text and "1 of 2" in text
+
+
+def test_gradcheck_tolerances_are_adjustable():
+    x = Value(1.0)
+    assert not gradcheck(lambda v: broken_square(v), x)
+    assert gradcheck(lambda v: broken_square(v), x, atol=2.0)
+
+
+def test_gradcheck_needs_values_and_a_value_result():
+    with pytest.raises(ValueError):
+        gradcheck(lambda: Value(1.0))
+    with pytest.raises(TypeError):
+        gradcheck(lambda x: x * 2, 3.0)
+    with pytest.raises(TypeError, match="must return a Value"):
+        gradcheck(lambda x: 2.0, Value(1.0))

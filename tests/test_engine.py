@@ -1,0 +1,327 @@
+"""The scalar engine: values, gradients, the lecture's examples, deep graphs, bad input."""
+import gc
+import math
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from grad import Value, topological_order, weighted_sum
+from grad.check import numerical_grad
+
+reals = st.floats(min_value=-5, max_value=5, allow_nan=False)
+positives = st.floats(min_value=0.1, max_value=5)
+nonzero = reals.filter(lambda x: abs(x) > 0.1)
+
+
+def assert_grads_match(f, *xs, rel=1e-5, abs_=1e-6):
+    """Gradients from backward() agree with central differences, and the value is f's."""
+    vals = [Value(x) for x in xs]
+    out = f(*vals)
+    out.backward()
+    numeric = numerical_grad(f, *vals)
+    for i, (v, n) in enumerate(zip(vals, numeric)):
+        assert v.grad == pytest.approx(n, rel=rel, abs=abs_), f"input {i}: {v.grad} vs {n}"
+    return out
+
+
+# ---- every op: value and gradient -------------------------------------------------------
+@given(reals, reals)
+def test_add_sub_mul(a, b):
+    assert assert_grads_match(lambda x, y: x + y, a, b).data == a + b
+    assert assert_grads_match(lambda x, y: x - y, a, b).data == a - b
+    assert assert_grads_match(lambda x, y: x * y, a, b).data == a * b
+
+
+@given(reals, nonzero)
+def test_truediv(a, b):
+    assert assert_grads_match(lambda x, y: x / y, a, b).data == pytest.approx(a / b)
+
+
+@given(reals, nonzero)
+def test_floordiv_value_and_zero_gradient(a, b):
+    x, y = Value(a), Value(b)
+    out = x // y
+    assert out.data == a // b
+    out.backward()
+    assert (x.grad, y.grad) == (0.0, 0.0)
+
+
+@given(reals, st.integers(min_value=-3, max_value=4))
+def test_pow_integer_exponent(a, k):
+    assume(k >= 0 or abs(a) > 0.1)
+    out = assert_grads_match(lambda x: x ** k, a)
+    assert out.data == pytest.approx(a ** k)
+
+
+@given(positives, st.floats(min_value=-2.5, max_value=2.5))
+def test_pow_fractional_exponent(a, k):
+    assert assert_grads_match(lambda x: x ** k, a).data == pytest.approx(a ** k)
+
+
+@given(positives, st.floats(min_value=-2, max_value=2))
+def test_pow_value_exponent(a, b):
+    assert assert_grads_match(lambda x, y: x ** y, a, b).data == pytest.approx(a ** b)
+
+
+@given(st.floats(min_value=0.1, max_value=3), reals.filter(lambda x: abs(x) < 3))
+def test_number_to_value_power(base, b):
+    assert assert_grads_match(lambda y: base ** y, b).data == pytest.approx(base ** b)
+
+
+@given(reals)
+def test_unary_functions(a):
+    assert assert_grads_match(lambda x: -x, a).data == -a
+    assert assert_grads_match(lambda x: x.exp(), a).data == pytest.approx(math.exp(a))
+    assert assert_grads_match(lambda x: x.tanh(), a).data == pytest.approx(math.tanh(a))
+    assert assert_grads_match(lambda x: x.sigmoid(), a).data == pytest.approx(1 / (1 + math.exp(-a)))
+    assume(abs(a) > 1e-3)  # relu has a kink at 0
+    assert assert_grads_match(lambda x: x.relu(), a).data == max(a, 0.0)
+
+
+@given(positives)
+def test_log(a):
+    assert assert_grads_match(lambda x: x.log(), a).data == pytest.approx(math.log(a))
+
+
+@given(reals, nonzero)
+def test_reflected_forms_with_numbers(a, b):
+    assert assert_grads_match(lambda y: a + y, b).data == a + b
+    assert assert_grads_match(lambda y: a - y, b).data == a - b
+    assert assert_grads_match(lambda y: a * y, b).data == a * b
+    assert assert_grads_match(lambda y: a / y, b).data == pytest.approx(a / b)
+    assert (a // Value(b)).data == a // b
+
+
+def test_reflected_forms_put_the_number_first():
+    a = Value(3.0)
+    for out in (2 + a, 2 - a, 2 * a, 2 / a, 2 // a, 2 ** a):
+        left, right = out._prev
+        assert (left.data, right) == (2.0, a)
+    assert (a - 2)._prev[0] is a
+
+
+@given(st.lists(reals, min_size=1, max_size=6), reals)
+def test_weighted_sum_matches_chained_ops(ws, b):
+    xs = [w * 0.7 - 1 for w in ws]
+    w_vals, x_vals, b_val = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)
+    fused = weighted_sum(w_vals, x_vals, b_val)
+    fused.backward()
+    w2, x2, b2 = [Value(w) for w in ws], [Value(x) for x in xs], Value(b)
+    chained = sum((w * x for w, x in zip(w2, x2)), b2)
+    chained.backward()
+    assert fused.data == chained.data  # same order of additions: the same float
+    assert [v.grad for v in w_vals + x_vals + [b_val]] == [v.grad for v in w2 + x2 + [b2]]
+
+
+def test_weighted_sum_needs_matching_lengths():
+    with pytest.raises(ValueError, match=r"expected 3 inputs \(one per weight\), got 2"):
+        weighted_sum([Value(1.0)] * 3, [1.0, 2.0], Value(0.0))
+
+
+# ---- PyTorch's conventions at the edges ------------------------------------------------
+def test_edge_derivatives_follow_pytorch():
+    x = Value(0.0)
+    x.relu().backward()
+    assert x.grad == 0.0  # relu'(0) = 0
+    x = Value(0.0)
+    (x ** 0).backward()
+    assert (x ** 0).data == 1.0 and x.grad == 0.0
+    base, k = Value(0.0), Value(2.0)
+    (base ** k).backward()
+    assert (base.grad, k.grad) == (0.0, 0.0)  # d(0**k)/dk taken as 0, as in PyTorch
+
+
+@given(st.floats(allow_nan=False))
+def test_tanh_and_sigmoid_stay_finite(a):
+    for f in (Value.tanh, Value.sigmoid):
+        x = Value(a)
+        out = f(x)
+        out.backward()
+        assert math.isfinite(out.data) and math.isfinite(x.grad)
+    assert -1 <= Value(a).tanh().data <= 1
+    assert 0 <= Value(a).sigmoid().data <= 1
+
+
+# ---- the lecture's worked examples -----------------------------------------------------
+def test_lecture_expression_a_times_b_plus_c():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b; e.label = "e"
+    d = e + c; d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f; L.label = "L"
+    assert L.data == -8.0
+    L.backward()
+    assert [v.grad for v in (L, f, d, e, c, b, a)] == [1.0, 4.0, -2.0, -2.0, -2.0, -4.0, 6.0]
+
+
+def lecture_neuron(tanh_from_exp=False):
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    if tanh_from_exp:
+        e = (2 * n).exp()
+        o = (e - 1) / (e + 1)
+    else:
+        o = n.tanh()
+    o.backward()
+    return o, (x1, x2, w1, w2, b)
+
+
+@pytest.mark.parametrize("tanh_from_exp", [False, True])
+def test_lecture_tanh_neuron(tanh_from_exp):
+    o, (x1, x2, w1, w2, b) = lecture_neuron(tanh_from_exp)
+    assert o.data == pytest.approx(0.7071067811865476, abs=1e-12)
+    grads = [x1.grad, x2.grad, w1.grad, w2.grad, b.grad]
+    assert grads == pytest.approx([-1.5, 0.5, 1.0, 0.0, 0.5], abs=1e-12)
+
+
+def test_lecture_reused_nodes_accumulate():
+    a = Value(3.0)
+    b = a + a
+    b.backward()
+    assert a.grad == 2.0
+    a, b = Value(-2.0), Value(3.0)
+    f = (a * b) * (a + b)
+    f.backward()
+    assert (a.grad, b.grad) == (-3.0, -8.0)
+
+
+def test_manual_backward_steps_like_the_lecture():
+    """Calling each node's _backward() by hand, in order, as the lecture does first."""
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    d = c.tanh()
+    d.grad = 1.0
+    d._backward()
+    c._backward()
+    assert c.grad == pytest.approx(1 - math.tanh(-6.0) ** 2)
+    assert a.grad == pytest.approx(-3.0 * c.grad) and b.grad == pytest.approx(2.0 * c.grad)
+
+
+def test_lecture_style_custom_op_with_a_closure():
+    """An op added the way the lecture writes them: a closure assigned to out._backward."""
+    def cube(self):
+        out = Value(self.data ** 3, (self,), "cube")
+
+        def _backward():
+            self.grad += 3 * self.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+
+    x = Value(2.0)
+    y = cube(x) * 2
+    y.backward()
+    assert (y.data, x.grad) == (16.0, 24.0)
+
+
+def test_value_attributes_and_repr():
+    a = Value(2, label="a")
+    assert (a.data, a.grad, a._prev, a._op, a.label) == (2.0, 0.0, (), "", "a")
+    assert isinstance(a.data, float) and isinstance(a.grad, float)
+    c = a * Value(3.0)
+    assert c._op == "*" and c._prev[0] is a
+    assert repr(Value(1.5)) == "Value(data=1.5, grad=0.0)"
+    assert len({a, c, Value(2.0)}) == 3  # hashable by identity
+
+
+# ---- backward: order, depth, repetition ------------------------------------------------
+def test_topological_order_lists_operands_before_results():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = d * c
+    topo = topological_order(e)
+    assert topo[-1] is e and len(topo) == 5
+    pos = {node: i for i, node in enumerate(topo)}
+    assert all(pos[child] < pos[node] for node in topo for child in node._prev)
+
+
+def test_a_million_node_chain_backpropagates_without_recursion():
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):
+        y = -y
+    y.backward()
+    assert x.grad == 1.0
+    del y
+    gc.collect()  # freeing the chain must not overflow the stack either
+
+
+def test_backward_twice_adds_leaf_gradients_once_more():
+    a, b = Value(2.0), Value(-3.0)
+    h = a * b          # intermediate, used twice below
+    out = h * h + h.tanh()
+    out.backward()
+    first = (a.grad, b.grad, h.grad)
+    out.backward()
+    assert a.grad == pytest.approx(2 * first[0]) and b.grad == pytest.approx(2 * first[1])
+    assert h.grad == pytest.approx(first[2])  # intermediates are recomputed, not doubled
+
+
+def test_backward_after_zeroing_gives_the_same_gradients():
+    a = Value(1.5)
+    out = (a * a).exp()
+    out.backward()
+    g = a.grad
+    a.grad = 0.0
+    out.backward()
+    assert a.grad == g
+
+
+# ---- bad input -------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["a", None, [1.0], (1.0,), 1 + 2j, {"x": 1}])
+def test_non_numeric_data_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="real number"):
+        Value(bad)
+
+
+def test_a_value_of_a_value_is_a_type_error():
+    with pytest.raises(TypeError, match="got Value"):
+        Value(Value(1.0))
+
+
+def test_operations_with_non_numbers_are_type_errors():
+    for op in (lambda v: v + "a", lambda v: "a" * v, lambda v: v * [1], lambda v: v ** "2"):
+        with pytest.raises(TypeError):
+            op(Value(1.0))
+
+
+def test_integer_too_large_for_a_float():
+    with pytest.raises(OverflowError, match="too large"):
+        Value(10 ** 400)
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_log_of_non_positive(x):
+    with pytest.raises(ValueError, match=r"log\(" + str(x).replace(".", r"\.")):
+        Value(x).log()
+
+
+def test_negative_base_fractional_power_is_never_complex():
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-8.0) ** (1 / 3)
+    with pytest.raises(ValueError, match="not a real number"):
+        (-8.0) ** Value(0.5)
+    with pytest.raises(ValueError, match="exponent"):
+        Value(-2.0) ** Value(2.0)  # d/dexponent would need log(-2)
+    assert (Value(-2.0) ** 3).data == -8.0  # whole-number exponents are fine
+
+
+@pytest.mark.parametrize("op", [lambda: Value(1.0) / 0, lambda: 1 / Value(0.0),
+                                lambda: Value(1.0) / Value(0.0), lambda: Value(1.0) // 0,
+                                lambda: Value(0.0) ** -1, lambda: Value(0.0) ** Value(-2.0)])
+def test_division_by_zero(op):
+    with pytest.raises(ZeroDivisionError, match="zero"):
+        op()
+
+
+def test_exp_overflow_names_the_op_and_value():
+    with pytest.raises(OverflowError, match=r"exp\(1000\.0\)"):
+        Value(1000.0).exp()
+
+
+def test_pow_overflow_names_the_op():
+    with pytest.raises(OverflowError, match="pow"):
+        Value(1e200) ** 2

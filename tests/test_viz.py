@@ -1,0 +1,98 @@
+"""draw_dot: the DOT source (no Graphviz needed), highlighting, rendering, missing `dot`."""
+import re
+import shutil
+
+import graphviz
+import pytest
+
+from grad import Value, draw_dot
+from grad.viz import INSTALL_GRAPHVIZ, GraphvizNotFound
+
+
+def lecture_graph():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b; e.label = "e"
+    d = e + c; d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f; L.label = "L"
+    L.backward()
+    return L, (a, b, c, d, e, f)
+
+
+def record_nodes(source):
+    return re.findall(r'(v\d+) \[label="\{ (.*?) \}"', source)
+
+
+def test_a_record_per_value_and_a_node_per_op():
+    L, _ = lecture_graph()
+    dot = draw_dot(L)
+    assert isinstance(dot, graphviz.Digraph)
+    records = dict(record_nodes(dot.source))
+    assert len(records) == 7
+    assert "L | data -8.0000 | grad 1.0000" in records.values()
+    assert "a | data 2.0000 | grad 6.0000" in records.values()
+    ops = re.findall(r'v\d+op \[label="?([^" ]+)"?', dot.source)
+    assert sorted(ops) == ["*", "*", "+"]
+    assert dot.source.count("->") == 3 * 3  # each op: two operands in, one result out
+    assert "rankdir=LR" in dot.source
+
+
+def test_source_is_deterministic_and_free_of_ids():
+    first = draw_dot(lecture_graph()[0]).source
+    second = draw_dot(lecture_graph()[0]).source
+    assert first == second
+    assert not re.search(r"\d{8,}", first)  # no id() numbers in node names
+
+
+def test_highlight_colours_the_chosen_nodes():
+    L, (a, b, c, d, e, f) = lecture_graph()
+    plain = draw_dot(L).source
+    assert "#fde047" not in plain
+    src = draw_dot(L, highlight=[d]).source
+    line = next(l for l in src.splitlines() if "{ d |" in l)
+    assert "#fde047" in line and "penwidth=2.5" in line
+    src = draw_dot(L, highlight={a: "orange", e: "#90ee90"}).source
+    assert "orange" in next(l for l in src.splitlines() if "{ a |" in l)
+    assert "#90ee90" in next(l for l in src.splitlines() if "{ e |" in l)
+
+
+def test_options_and_unlabelled_values():
+    x = Value(3.0)
+    y = (x * 2).relu()
+    src = draw_dot(y, rankdir="TB", show_grad=False).source
+    assert "rankdir=TB" in src and "grad" not in src
+    assert "{ data 6.0000 }" in src and "ReLU" in src
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(y, rankdir="sideways")
+    with pytest.raises(TypeError, match="needs a Value"):
+        draw_dot(3.0)
+
+
+def test_labels_with_record_characters_are_escaped():
+    v = Value(1.0, label="a|b {c}")
+    assert r"a\|b \{c\}" in draw_dot(v).source
+
+
+def test_a_value_used_twice_gets_two_edges():
+    a = Value(3.0, label="a")
+    src = draw_dot(a + a).source
+    assert src.count("v0 -> v1op") == 2
+
+
+def test_renders_to_svg():
+    if shutil.which("dot") is None:
+        pytest.fail("Graphviz's `dot` program is missing. " + INSTALL_GRAPHVIZ)
+    svg = draw_dot(lecture_graph()[0])._repr_image_svg_xml()
+    assert "<svg" in svg and "data 2.0000" in svg and "grad 6.0000" in svg
+
+
+def test_missing_dot_explains_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no `dot` on PATH
+    graph = draw_dot(lecture_graph()[0])
+    for render in (lambda: graph.pipe(format="svg"), graph._repr_image_svg_xml,
+                   lambda: graph.render(tmp_path / "g")):
+        with pytest.raises(GraphvizNotFound) as info:
+            render()
+        message = str(info.value)
+        assert "apt-get install graphviz" in message and "brew install graphviz" in message
+        assert "conda-forge graphviz" in message
