@@ -98,3 +98,14 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
             for child in node._prev:
                 dot.edge(names[child], name + "op")
     return dot
+
+
+def use_course_style() -> None:
+    """Matplotlib settings that read well on a laptop and on a projector."""
+    import matplotlib as mpl
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 100,
+        "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+        "axes.spines.right": False, "lines.linewidth": 2.0,
+    })

@@ -96,3 +96,11 @@ def test_missing_dot_explains_how_to_install(monkeypatch, tmp_path):
         message = str(info.value)
         assert "apt-get install graphviz" in message and "brew install graphviz" in message
         assert "conda-forge graphviz" in message
+
+
+def test_course_style_sets_readable_fonts():
+    import matplotlib as mpl
+
+    from grad.viz import use_course_style
+    use_course_style()
+    assert mpl.rcParams["font.size"] >= 12 and mpl.rcParams["axes.grid"]
