@@ -56,12 +56,15 @@ class LiveLoss:
         """Record one step's loss; redraw if enough time has passed."""
         self.losses.append(float(loss))
         if time.perf_counter() - self._last_draw >= self.interval:
-            self._draw()
-            self._handle.update(self.fig)
-            self._last_draw = time.perf_counter()
+            self._redraw()
 
     def done(self) -> None:
         """Draw the final curve and release the figure."""
-        self._draw()
-        self._handle.update(self.fig)
+        self._redraw()
         plt.close(self.fig)
+
+    def _redraw(self) -> None:
+        self._draw()
+        if self._handle is not None:  # None outside IPython: nothing to update
+            self._handle.update(self.fig)
+        self._last_draw = time.perf_counter()
