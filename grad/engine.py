@@ -294,7 +294,7 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in visited:
             visited.add(node)
             stack.append((node, True))
-            for child in reversed(node._prev):
+            for child in reversed(tuple(node._prev)):  # tuple(): _prev may be a set
                 if child not in visited:
                     stack.append((child, False))
     return topo

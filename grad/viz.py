@@ -6,7 +6,7 @@ from typing import Iterable, Mapping, Union
 
 import graphviz
 
-from grad.engine import Value, topological_order
+from grad.engine import Value, topological_order  # noqa: F401 (Value: for readers)
 
 INSTALL_GRAPHVIZ = """\
 Drawing a graph needs Graphviz's `dot` program, which is not installed (or not on PATH).
@@ -64,12 +64,16 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
              show_grad: bool = True) -> Digraph:
     """Draw the graph that produced `root`: a box per value, a small oval per operation.
 
-    Each box shows the value's label, data and grad. `highlight` is a collection of
-    values to colour, or a mapping from value to a colour (any Graphviz colour).
-    Node names come from the drawing order, so the same graph gives the same `.source`.
+    `root` is a `Value`, or any object shaped like one (`data`, `grad`, `_prev`, `_op`,
+    `label`), such as the Value classes written in the notebooks. Each box shows the
+    value's label, data and grad. `highlight` is a collection of values to colour, or a
+    mapping from value to a colour (any Graphviz colour). Node names come from the
+    drawing order, so the same graph gives the same `.source`.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    missing = [a for a in ("data", "_prev") if not hasattr(root, a)]
+    if missing:
+        raise TypeError(f"draw_dot needs a Value (something with data and _prev), "
+                        f"got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     colors = dict(highlight) if isinstance(highlight, Mapping) else {v: HIGHLIGHT_COLOR for v in highlight}
@@ -82,16 +86,17 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
     names = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
         name = names[node]
-        fields = [_escape(node.label)] if node.label else []
+        label = getattr(node, "label", "")
+        fields = [_escape(label)] if label else []
         fields.append(f"data {_number(node.data)}")
         if show_grad:
-            fields.append(f"grad {_number(node.grad)}")
+            fields.append(f"grad {_number(getattr(node, 'grad', 0.0))}")
         fill = colors.get(node, NODE_COLOR if node._prev else LEAF_COLOR)
         dot.node(name, label="{ " + " | ".join(fields) + " }", shape="record",
                  style="rounded,filled", fillcolor=fill,
                  penwidth="2.5" if node in colors else "1")
         if node._prev:
-            dot.node(name + "op", label=node._op or "?", shape="ellipse",
+            dot.node(name + "op", label=getattr(node, "_op", "") or "?", shape="ellipse",
                      style="filled", fillcolor=OP_COLOR, fontsize="14",
                      width="0.3", height="0.3", margin="0.02")
             dot.edge(name + "op", name)

@@ -104,3 +104,14 @@ def test_course_style_sets_readable_fonts():
     from grad.viz import use_course_style
     use_course_style()
     assert mpl.rcParams["font.size"] >= 12 and mpl.rcParams["axes.grid"]
+
+
+def test_draws_any_value_shaped_object():
+    class MyValue:  # the kind of class a learner writes in the notebooks
+        def __init__(self, data, _children=(), _op="", label=""):
+            self.data, self.grad, self._prev, self._op, self.label = data, 0.0, set(_children), _op, label
+
+    a, b = MyValue(2.0, label="a"), MyValue(3.0, label="b")
+    c = MyValue(6.0, (a, b), "*", label="c")
+    src = draw_dot(c).source
+    assert "{ c | data 6.0000 | grad 0.0000 }" in src and 'label="*"' in src
