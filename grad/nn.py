@@ -1,14 +1,39 @@
 """Neurons, layers and multi-layer perceptrons built from `Value`s."""
 from __future__ import annotations
 
+import math
 import numbers
 import random
-from typing import Iterable, Sequence, Union
+from typing import Callable, Iterable, Iterator, Sequence, Union
 
 from grad.engine import Value, weighted_sum
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 Inputs = Union[Sequence[Union[Value, float]], Value, float]
+Initializer = Callable[[int, int], float]  # (fan_in, fan_out) -> one random weight
+
+# Weight initializers, drawing from Python's `random` (so `random.seed` reproduces them).
+# fan_in: inputs per neuron; fan_out: neurons in the layer. Biases always start at 0.
+INITIALIZERS: dict[str, Initializer] = {
+    # micrograd's choice: U(-1, 1), whatever the layer's size
+    "uniform": lambda fan_in, fan_out: random.uniform(-1, 1),
+    "normal": lambda fan_in, fan_out: random.gauss(0.0, 1.0),
+    # Glorot & Bengio (2010): keep the variance of activations and gradients steady
+    "xavier_uniform": lambda fan_in, fan_out: random.uniform(-1, 1) * math.sqrt(6 / (fan_in + fan_out)),
+    "xavier_normal": lambda fan_in, fan_out: random.gauss(0.0, math.sqrt(2 / (fan_in + fan_out))),
+    # He et al. (2015): the same for ReLU, which zeroes half of its inputs
+    "he_uniform": lambda fan_in, fan_out: random.uniform(-1, 1) * math.sqrt(6 / fan_in),
+    "he_normal": lambda fan_in, fan_out: random.gauss(0.0, math.sqrt(2 / fan_in)),
+}
+
+
+def _initializer(init: Union[str, Initializer]) -> Initializer:
+    if callable(init):
+        return init
+    if init not in INITIALIZERS:
+        raise ValueError(f"init must be one of {tuple(INITIALIZERS)} or a function "
+                         f"(fan_in, fan_out) -> weight, got {init!r}")
+    return INITIALIZERS[init]
 
 
 def _as_inputs(x: Inputs, n: int) -> list[Value]:
@@ -33,7 +58,12 @@ def _check_size(n: object, what: str) -> int:
 
 
 class Module:
-    """Anything with parameters: knows how to list them and how to reset their gradients."""
+    """Anything with parameters: knows how to list them and how to reset their gradients.
+
+    A module is in training mode until `eval()` is called; `train()` switches back.
+    Only some modules (Dropout) behave differently in the two modes.
+    """
+    training = True
 
     def parameters(self) -> list[Value]:
         return []
@@ -42,19 +72,42 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def children(self) -> Iterator[Module]:
+        """The modules this one is made of (found among its attributes)."""
+        for value in vars(self).values():
+            if isinstance(value, Module):
+                yield value
+            elif isinstance(value, (list, tuple)):
+                yield from (v for v in value if isinstance(v, Module))
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode here and in every sub-module; returns self."""
+        self.training = mode
+        for child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off); the same as train(False)."""
+        return self.train(False)
+
 
 class Neuron(Module):
-    """act(w · x + b): `nin` weights drawn from U(-1, 1) with `random`, bias 0.
+    """act(w · x + b): `nin` weights drawn with `random` (U(-1, 1) by default), bias 0.
 
     `nonlin=False` makes it linear (micrograd's flag); `activation` picks the
-    non-linearity: 'relu' (default), 'tanh', 'sigmoid' or 'linear'.
+    non-linearity: 'relu' (default), 'tanh', 'sigmoid' or 'linear'. `init` picks the
+    weights' distribution: a name from INITIALIZERS or a function (fan_in, fan_out) ->
+    weight; `fan_out` is the size of the layer the neuron belongs to.
     """
 
-    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu"):
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu",
+                 init: Union[str, Initializer] = "uniform", fan_out: int = 1):
         nin = _check_size(nin, "nin")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        draw = _initializer(init)
+        self.w = [Value(draw(nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
         self.activation = activation if nonlin else "linear"
 
@@ -83,7 +136,7 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, **kwargs):
         nin, nout = _check_size(nin, "nin"), _check_size(nout, "nout")
         self.nin = nin
-        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Inputs) -> Union[Value, list[Value]]:
         xs = _as_inputs(x, self.nin)  # convert once, shared by every neuron
@@ -97,26 +150,61 @@ class Layer(Module):
         return f"Layer({self.nin} -> {len(self.neurons)}, {self.neurons[0].activation})"
 
 
+class Dropout(Module):
+    """During training, zero each input with probability p and scale the survivors by
+    1/(1-p), so the expected value is unchanged; in eval mode, pass inputs through.
+
+    Draws from `random`, so `random.seed` reproduces the masks.
+    """
+
+    def __init__(self, p: float = 0.5):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+        self.p = float(p)
+
+    def __call__(self, x: Union[Value, Sequence[Value]]) -> Union[Value, list[Value]]:
+        if not self.training or self.p == 0:
+            return x
+        single = isinstance(x, Value)
+        xs = [x] if single else list(x)
+        scale = 0.0 if self.p == 1 else 1.0 / (1.0 - self.p)
+        out = [v * (scale if random.random() >= self.p else 0.0) for v in xs]
+        return out[0] if single else out
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
 class MLP(Module):
     """A multi-layer perceptron: `MLP(2, [16, 16, 1])` maps 2 inputs to 1 output.
 
     Hidden layers use `activation` (ReLU by default, as in micrograd; 'tanh' for the
     lecture's network); the last layer uses `output_activation` (linear by default).
+    `init` is one initializer for every layer, or a list with one per layer.
+    `dropout` > 0 adds a Dropout after each hidden layer.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
-                 output_activation: str = "linear"):
+                 output_activation: str = "linear",
+                 init: Union[str, Initializer, Sequence[Union[str, Initializer]]] = "uniform",
+                 dropout: float = 0.0):
         nin = _check_size(nin, "nin")
         if isinstance(nouts, numbers.Integral) or not isinstance(nouts, Iterable):
             raise TypeError(f"nouts must be a list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
         nouts = [_check_size(n, "each layer size") for n in nouts]
         if not nouts:
             raise ValueError("nouts must name at least one layer, e.g. [1]")
+        inits = list(init) if isinstance(init, (list, tuple)) else [init] * len(nouts)
+        if len(inits) != len(nouts):
+            raise ValueError(f"{len(inits)} initializers for {len(nouts)} layers")
         sizes = [nin] + nouts
         last = len(nouts) - 1
-        self.layers = [Layer(sizes[i], sizes[i + 1],
-                             activation=output_activation if i == last else activation)
-                       for i in range(len(nouts))]
+        self.layers: list[Module] = []
+        for i in range(len(nouts)):
+            self.layers.append(Layer(sizes[i], sizes[i + 1], init=inits[i],
+                                     activation=output_activation if i == last else activation))
+            if dropout and i != last:
+                self.layers.append(Dropout(dropout))
 
     def __call__(self, x: Inputs) -> Union[Value, list[Value]]:
         for layer in self.layers:
@@ -127,7 +215,26 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        sizes = " -> ".join(str(n) for n in [self.layers[0].nin] + [len(l.neurons) for l in self.layers])
+        layers = [l for l in self.layers if isinstance(l, Layer)]
+        sizes = " -> ".join(str(n) for n in [layers[0].nin] + [len(l.neurons) for l in layers])
         lines = [f"MLP({sizes}, {len(self.parameters())} parameters)"]
         lines += [f"  {layer!r}" for layer in self.layers]
         return "\n".join(lines)
+
+
+def l2_penalty(params: Iterable[Value]) -> Value:
+    """Sum of squared parameters: add `alpha * l2_penalty(model.parameters())` to a loss
+    to pull weights towards zero (its gradient, 2 * alpha * w, is weight decay)."""
+    return _sum(p * p for p in params)
+
+
+def l1_penalty(params: Iterable[Value]) -> Value:
+    """Sum of absolute values of the parameters: pushes small weights to exactly zero."""
+    return _sum(p.relu() + (-p).relu() for p in params)  # |p| = relu(p) + relu(-p)
+
+
+def _sum(terms: Iterable[Value]) -> Value:
+    terms = list(terms)
+    if not terms:
+        raise ValueError("a penalty needs at least one parameter")
+    return sum(terms[1:], terms[0])
