@@ -1,0 +1,491 @@
+"""Notebook 05: new operations with their backward steps, and gradient checking.
+
+The checkers work with any Value-like class (the package's `grad.Value` or the class a
+learner builds in the notebook): they call an operation on `grad.Value` inputs and then
+run its backward step directly, `out._backward()`, with a chosen `out.grad`, so a missing
+chain-rule factor or an overwritten gradient shows up. References are computed
+independently, by central differences on plain `math` functions.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+from grad.engine import Value
+from grad.exercises import Exercise
+
+H = 1e-6
+
+
+def _slope(f: Callable[[float], float], x: float) -> float:
+    """Central-difference derivative of a plain float function."""
+    return (f(x + H) - f(x - H)) / (2 * H)
+
+
+def _near(got: float, want: float, tol: float = 1e-6) -> bool:
+    return abs(got - want) <= tol * max(1.0, abs(want))
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[float], float],
+                    points: tuple[float, ...]) -> Optional[str]:
+    """Test an operation on a Value: its data, its graph link, and its backward step."""
+    for x0 in points:
+        x = Value(x0)
+        out = call(x)
+        if not hasattr(out, "data") or not hasattr(out, "_backward"):
+            return f"{name} returned {out!r}; it should return a new Value"
+        if out is x:
+            return f"{name} returned its input; it should return a new Value"
+        want = f(x0)
+        if not _is_number(out.data) or not _near(out.data, want):
+            return f"{name} gives data {out.data!r}, but the right value is {want:.6g}"
+        if not any(p is x for p in getattr(out, "_prev", ())):
+            return (f"the result of {name} does not list x among its children (_prev), "
+                    "so backward() would never reach x: pass (x,) as _children")
+        # Backward step alone: x already holds 0.5 (from elsewhere), out.grad is 3.
+        slope = _slope(f, x0)
+        x.grad, out.grad = 0.5, 3.0
+        out._backward()
+        want_grad = 0.5 + slope * 3.0
+        if not _is_number(x.grad):
+            return f"after the backward step x.grad is {x.grad!r}, not a number"
+        if _near(x.grad, slope * 3.0):
+            return ("the backward step replaced x.grad instead of adding to it: use "
+                    "`x.grad += ...` so gradients from several uses of x accumulate")
+        if _near(x.grad, 0.5):
+            return f"the backward step of {name} left x.grad unchanged"
+        if _near(x.grad, 0.5 + slope):
+            return ("the backward step forgot to multiply by out.grad (the chain rule: "
+                    "local derivative times the gradient arriving from above)")
+        if not _near(x.grad, want_grad):
+            got_local = (x.grad - 0.5) / 3.0
+            return (f"at x = {x0}, your backward step uses the local derivative "
+                    f"{got_local:.6g}, but the right one is {slope:.6g}")
+    return None
+
+
+# ---- 1. exp -------------------------------------------------------------------------------
+def _test_exp_op(exp_op):
+    return _check_unary_op("exp_op(x)", exp_op, math.exp, (1.0, 2.0, 0.0, -1.5, 0.3))
+
+
+exp_op = Exercise(
+    title="exp with its backward step",
+    answer_name="exp_op",
+    test=_test_exp_op,
+    hint_text="the slope of e**x is e**x itself (not x), and that number is already stored "
+              "in out.data. Multiply it by out.grad and add it to x.grad with +=.",
+    solution_code='''
+        import math
+        from grad import Value
+
+        def exp_op(x):
+            out = Value(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad += out.data * out.grad   # d(e**x)/dx = e**x
+            out._backward = _backward
+            return out
+    ''',
+    mistakes=['''
+        import math
+        from grad import Value
+
+        def exp_op(x):
+            out = Value(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad += x.data * out.grad     # x instead of e**x
+            out._backward = _backward
+            return out
+    ''', '''
+        import math
+        from grad import Value
+
+        def exp_op(x):
+            out = Value(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad = out.data * out.grad    # overwrites instead of accumulating
+            out._backward = _backward
+            return out
+    ''', '''
+        import math
+        from grad import Value
+
+        def exp_op(x):
+            out = Value(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad += out.data              # forgets the chain-rule factor out.grad
+            out._backward = _backward
+            return out
+    '''],
+)
+
+
+# ---- 2. pow with a number exponent --------------------------------------------------------
+_POW_CASES = ((2, (1.5, -0.7, 3.0)), (3, (2.0, -1.2)), (-1, (0.5, -2.0)), (0.5, (4.0, 0.3)),
+              (1.5, (2.0,)), (1, (2.5,)))
+
+
+def _test_pow_op(pow_op):
+    for k, points in _POW_CASES:
+        problem = _check_unary_op(f"pow_op(x, {k})", lambda x, k=k: pow_op(x, k),
+                                  lambda t, k=k: t ** k, points)
+        if problem:
+            return problem
+    return None
+
+
+pow_op = Exercise(
+    title="x ** k with its backward step",
+    answer_name="pow_op",
+    test=_test_pow_op,
+    hint_text="the power rule: d(x**k)/dx = k * x**(k - 1). Multiply by out.grad and add "
+              "it to x.grad.",
+    solution_code='''
+        from grad import Value
+
+        def pow_op(x, k):
+            out = Value(x.data ** k, (x,), f'**{k}')
+            def _backward():
+                x.grad += k * x.data ** (k - 1) * out.grad
+            out._backward = _backward
+            return out
+    ''',
+    mistakes=['''
+        from grad import Value
+
+        def pow_op(x, k):
+            out = Value(x.data ** k, (x,), f'**{k}')
+            def _backward():
+                x.grad += x.data ** (k - 1) * out.grad      # forgets the factor k
+            out._backward = _backward
+            return out
+    ''', '''
+        from grad import Value
+
+        def pow_op(x, k):
+            out = Value(x.data ** k, (x,), f'**{k}')
+            def _backward():
+                x.grad += k * x.data ** k * out.grad        # k * x**k: exponent not lowered
+            out._backward = _backward
+            return out
+    '''],
+)
+
+
+# ---- 3. sigmoid ---------------------------------------------------------------------------
+def _sigmoid(t: float) -> float:
+    return 1.0 / (1.0 + math.exp(-t))
+
+
+def _test_sigmoid_op(sigmoid_op):
+    return _check_unary_op("sigmoid_op(x)", sigmoid_op, _sigmoid, (1.2, -0.5, 0.0, 3.0, -4.0))
+
+
+sigmoid_op = Exercise(
+    title="sigmoid with its backward step",
+    answer_name="sigmoid_op",
+    test=_test_sigmoid_op,
+    hint_text="forward: s = 1 / (1 + math.exp(-x.data)). Backward: the slope is s * (1 - s), "
+              "and s is out.data.",
+    solution_code='''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            out = Value(s, (x,), 'sigmoid')
+            def _backward():
+                x.grad += out.data * (1 - out.data) * out.grad
+            out._backward = _backward
+            return out
+    ''',
+    mistakes=['''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            out = Value(s, (x,), 'sigmoid')
+            def _backward():
+                x.grad += out.data * out.grad             # forgets the factor (1 - s)
+            out._backward = _backward
+            return out
+    ''', '''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            out = Value(s, (x,), 'sigmoid')
+            def _backward():
+                x.grad += x.data * (1 - x.data) * out.grad  # x where sigmoid(x) belongs
+            out._backward = _backward
+            return out
+    ''', '''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(x.data))                # sign error: this is sigmoid(-x)
+            out = Value(s, (x,), 'sigmoid')
+            def _backward():
+                x.grad += out.data * (1 - out.data) * out.grad
+            out._backward = _backward
+            return out
+    '''],
+)
+
+
+# ---- operations, some with a wrong backward step, for exercises 4 and 5 --------------------
+def _unary(name: str, f: Callable[[float], float],
+           local: Callable[[float, float], float]) -> Callable:
+    """An operation on any Value-like class: out = f(x), backward adds local(x, out) * out.grad."""
+    def op(x):
+        out = type(x)(f(x.data), (x,), name)
+
+        def _backward():
+            x.grad += local(x.data, out.data) * out.grad
+        out._backward = _backward
+        return out
+    op.__name__ = name
+    return op
+
+
+GOOD = {
+    "square": _unary("square", lambda x: x * x, lambda x, y: 2 * x),
+    "cube": _unary("cube", lambda x: x ** 3, lambda x, y: 3 * x ** 2),
+    "exp": _unary("exp", math.exp, lambda x, y: y),
+    "sigmoid": _unary("sigmoid", _sigmoid, lambda x, y: y * (1 - y)),
+    "tanh": _unary("tanh", math.tanh, lambda x, y: 1 - y * y),
+    "relu": _unary("relu", lambda x: max(x, 0.0), lambda x, y: float(x > 0)),
+    "negate": _unary("negate", lambda x: -x, lambda x, y: -1.0),
+    "sin": _unary("sin", math.sin, lambda x, y: math.cos(x)),
+}
+BAD = {
+    "square": _unary("square", lambda x: x * x, lambda x, y: x),              # forgets 2
+    "cube": _unary("cube", lambda x: x ** 3, lambda x, y: 3 * x ** 3),        # k * x**k
+    "exp": _unary("exp", math.exp, lambda x, y: x),                           # x, not e**x
+    "sigmoid": _unary("sigmoid", _sigmoid, lambda x, y: y),                   # forgets 1 - s
+    "tanh": _unary("tanh", math.tanh, lambda x, y: 1 - x * x),                # x, not tanh x
+    "relu": _unary("relu", lambda x: max(x, 0.0), lambda x, y: 1.0),          # leaks for x < 0
+    "negate": _unary("negate", lambda x: -x, lambda x, y: 1.0),               # sign error
+    "sin": _unary("sin", math.sin, lambda x, y: -math.cos(x)),                # sign error
+}
+
+
+# ---- 4. a gradient check that returns the largest difference ------------------------------
+def _reference_max_error(f: Callable, xs: list[float]) -> float:
+    values = [Value(x) for x in xs]
+    f(*values).backward()
+    worst = 0.0
+    for i, v in enumerate(values):
+        up = [Value(x + H if j == i else x) for j, x in enumerate(xs)]
+        down = [Value(x - H if j == i else x) for j, x in enumerate(xs)]
+        numeric = (f(*up).data - f(*down).data) / (2 * H)
+        worst = max(worst, abs(v.grad - numeric))
+    return worst
+
+
+# (description, function, inputs). Only + and * between Values, so any Value class works.
+_ERROR_CASES = [
+    ("a*b + a*a (correct)", lambda a, b: a * b + a * a, [1.5, -2.0]),
+    ("exp(a)*b with a broken exp", lambda a, b: BAD["exp"](a) * b, [2.0, 0.5]),
+    ("a*b + square(c) with a broken square", lambda a, b, c: a * b + BAD["square"](c),
+     [0.3, -1.0, 2.5]),
+    ("cube(b) + a with a broken cube", lambda a, b: BAD["cube"](b) + a, [1.0, 0.8]),
+    ("tanh(a*b) + sigmoid(a) (correct)", lambda a, b: GOOD["tanh"](a * b) + GOOD["sigmoid"](a),
+     [0.4, -1.1]),
+    ("sin(a)*a with a broken sin", lambda a: BAD["sin"](a) * a, [0.9]),
+]
+
+
+def _test_max_grad_error(max_grad_error):
+    for description, f, xs in _ERROR_CASES:
+        given = list(xs)
+        got = max_grad_error(f, given)
+        if not _is_number(got):
+            return f"for f = {description} it returned {got!r}, not a number"
+        want = _reference_max_error(f, xs)
+        if given != xs:
+            return "it changed the list of inputs it was given"
+        if got < 0:
+            return (f"for f = {description} it returned {got:.4g}, a negative number: take "
+                    "the absolute value of each difference")
+        if want < 1e-6:
+            if got > 1e-5:
+                return (f"for f = {description}, whose gradients are right, it returned "
+                        f"{got:.3g}: the numerical estimate is not accurate enough (use the "
+                        "central difference (f(x+h) - f(x-h)) / 2h with a small h like 1e-6)")
+        elif abs(got - want) > 1e-4 * want:
+            return (f"for f = {description} at {xs}, it returned {got:.6g}, but the largest "
+                    f"difference between backward and the numerical slope is {want:.6g} "
+                    "(check every input, and take absolute values)")
+    return None
+
+
+max_grad_error = Exercise(
+    title="a gradient check that returns the largest difference",
+    answer_name="max_grad_error",
+    test=_test_max_grad_error,
+    hint_text="build Values from xs and call backward() on f(*values). Then for each input i, "
+              "make two lists of Values with input i nudged by +h and -h and estimate the slope "
+              "(f(up) - f(down)) / 2h. Return the largest abs(backward - numerical).",
+    solution_code='''
+        from grad import Value
+
+        def max_grad_error(f, xs, h=1e-6):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            worst = 0.0
+            for i, v in enumerate(values):
+                up = [Value(x + h if j == i else x) for j, x in enumerate(xs)]
+                down = [Value(x - h if j == i else x) for j, x in enumerate(xs)]
+                numerical = (f(*up).data - f(*down).data) / (2 * h)
+                worst = max(worst, abs(v.grad - numerical))
+            return worst
+    ''',
+    mistakes=['''
+        from grad import Value
+
+        def max_grad_error(f, xs, h=1e-6):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            worst = 0.0
+            for i, v in enumerate(values):
+                up = [Value(x + h if j == i else x) for j, x in enumerate(xs)]
+                down = [Value(x - h if j == i else x) for j, x in enumerate(xs)]
+                numerical = (f(*up).data - f(*down).data) / (2 * h)
+                worst = max(worst, v.grad - numerical)      # no abs(): misses one sign
+            return worst
+    ''', '''
+        from grad import Value
+
+        def max_grad_error(f, xs, h=1e-6):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            up = [Value(xs[0] + h)] + [Value(x) for x in xs[1:]]
+            down = [Value(xs[0] - h)] + [Value(x) for x in xs[1:]]
+            numerical = (f(*up).data - f(*down).data) / (2 * h)
+            return abs(values[0].grad - numerical)          # only checks the first input
+    ''', '''
+        from grad import Value
+
+        def max_grad_error(f, xs, h=1e-2):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            worst = 0.0
+            for i, v in enumerate(values):
+                up = [Value(x + h if j == i else x) for j, x in enumerate(xs)]
+                here = [Value(x) for x in xs]
+                numerical = (f(*up).data - f(*here).data) / h   # one-sided, big h
+                worst = max(worst, abs(v.grad - numerical))
+            return worst
+    '''],
+)
+
+
+# ---- 5. find the broken operations --------------------------------------------------------
+_BROKEN_TRIALS = [
+    ("square", "exp", "sigmoid", "relu"),  # all correct
+    ("square*", "exp", "tanh*", "relu"),
+    ("cube", "relu*", "sigmoid", "negate"),
+    ("sin", "exp*", "sigmoid*", "negate*", "square"),
+    ("tanh", "cube*", "relu", "sin*"),
+]
+
+
+def _test_broken_ops(broken_ops):
+    for trial in _BROKEN_TRIALS:
+        ops = {n.rstrip("*"): (BAD if n.endswith("*") else GOOD)[n.rstrip("*")] for n in trial}
+        truth = {n.rstrip("*") for n in trial if n.endswith("*")}
+        got = broken_ops(dict(ops))
+        if isinstance(got, str) or not hasattr(got, "__iter__"):
+            return f"it returned {got!r}; return a list of names, such as ['exp', 'relu']"
+        got = list(got)
+        if not all(isinstance(name, str) for name in got):
+            return f"it returned {got!r}; return the names (strings), not the functions"
+        wrong_flags = sorted(set(got) - truth)
+        missed = sorted(truth - set(got))
+        if wrong_flags == ["relu"]:
+            return (f"given {sorted(ops)}, it called the correct relu broken: ReLU has a kink "
+                    "at x = 0, where the numerical slope is 0.5 but backward uses 0; test at "
+                    "points away from 0")
+        if wrong_flags:
+            really = f"only {sorted(truth)} are" if truth else "all of them are correct"
+            return (f"given {sorted(ops)}, it called {wrong_flags} broken, but {really}: allow "
+                    "a small tolerance (like 1e-5) for rounding, and avoid x = 0, ReLU's kink")
+        if missed:
+            return (f"given {sorted(ops)}, it missed the broken {missed}: test each operation "
+                    "at several points, negative ones too")
+    return None
+
+
+broken_ops = Exercise(
+    title="find the broken operations",
+    answer_name="broken_ops",
+    test=_test_broken_ops,
+    hint_text="for each name and op, try several x (say -2.0, -0.6, 0.4, 1.7), compute "
+              "op(Value(x)), call backward(), and compare x's grad with (op(Value(x+h)).data - "
+              "op(Value(x-h)).data) / 2h. Collect the names where some point disagrees by more "
+              "than 1e-5.",
+    solution_code='''
+        from grad import Value
+
+        def broken_ops(ops, points=(-2.0, -0.6, 0.4, 1.7), h=1e-6, tol=1e-5):
+            broken = []
+            for name, op in ops.items():
+                for x0 in points:
+                    x = Value(x0)
+                    op(x).backward()
+                    numerical = (op(Value(x0 + h)).data - op(Value(x0 - h)).data) / (2 * h)
+                    if abs(x.grad - numerical) > tol:
+                        broken.append(name)
+                        break
+            return broken
+    ''',
+    mistakes=['''
+        from grad import Value
+
+        def broken_ops(ops, h=1e-6, tol=1e-5):
+            broken = []
+            for name, op in ops.items():
+                x = Value(1.0)                        # a single, positive test point
+                op(x).backward()
+                numerical = (op(Value(1.0 + h)).data - op(Value(1.0 - h)).data) / (2 * h)
+                if abs(x.grad - numerical) > tol:
+                    broken.append(name)
+            return broken
+    ''', '''
+        from grad import Value
+
+        def broken_ops(ops, points=(-2.0, -0.6, 0.4, 1.7), h=1e-6):
+            broken = []
+            for name, op in ops.items():
+                for x0 in points:
+                    x = Value(x0)
+                    op(x).backward()
+                    numerical = (op(Value(x0 + h)).data - op(Value(x0 - h)).data) / (2 * h)
+                    if x.grad != numerical:           # no tolerance for rounding
+                        broken.append(name)
+                        break
+            return broken
+    ''', '''
+        from grad import Value
+
+        def broken_ops(ops, points=(-1.0, 0.0, 1.0), h=1e-6, tol=1e-5):
+            broken = []
+            for name, op in ops.items():
+                for x0 in points:                     # x = 0 is ReLU's kink
+                    x = Value(x0)
+                    op(x).backward()
+                    numerical = (op(Value(x0 + h)).data - op(Value(x0 - h)).data) / (2 * h)
+                    if abs(x.grad - numerical) > tol:
+                        broken.append(name)
+                        break
+            return broken
+    '''],
+)
