@@ -1,0 +1,277 @@
+"""Neural-network operations on Tensors, each one node with its own backward rule.
+
+`linear` and `conv2d` could be written with `@`, `reshape` and `+`; as single nodes they
+make smaller graphs, and at small sizes the number of nodes is what costs time.
+Convolution uses im2col: every kernel-sized window of the input is viewed (without
+copying) as a row, so the whole convolution becomes one matrix product.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Optional, Union
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from grad.tensor.tensor import Tensor, _accumulate, _lift
+
+IntPair = Union[int, tuple[int, int]]
+
+
+def _pair(v: IntPair, name: str) -> tuple[int, int]:
+    pair = (v, v) if isinstance(v, numbers.Integral) else tuple(v)
+    if len(pair) != 2 or not all(isinstance(n, numbers.Integral) for n in pair):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+# ---- linear --------------------------------------------------------------------------------
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch."""
+    x = _lift(x)
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                         f"{weight.shape} (the last dimension must be {weight.shape[1]})")
+    data = x.data @ weight.data.T
+    if bias is not None:
+        data += bias.data
+        return Tensor._result(data, (x, weight, bias), "linear", _linear_rule)
+    return Tensor._result(data, (x, weight), "linear", _linear_rule)
+
+
+def _linear_rule(out: Tensor) -> None:
+    x, w, *b = out._prev
+    g = out.grad
+    if x.requires_grad:
+        _accumulate(x, g @ w.data)
+    if w.requires_grad:
+        g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
+        _accumulate(w, g2.T @ x2)
+    if b and b[0].requires_grad:
+        _accumulate(b[0], g.reshape(-1, g.shape[-1]).sum(axis=0))
+
+
+# ---- convolution ---------------------------------------------------------------------------
+def _padded(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
+    if ph == 0 and pw == 0:
+        return x
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
+           padding: IntPair = 0) -> Tensor:
+    """2-D cross-correlation, as PyTorch's conv2d: x (N, C, H, W), weight (O, C, kh, kw),
+    bias (O,); the output is (N, O, H', W') with H' = (H + 2*padding - kh) // stride + 1."""
+    x = _lift(x)
+    sh, sw = _pair(stride, "stride")
+    ph, pw = _pair(padding, "padding")
+    if sh < 1 or sw < 1 or ph < 0 or pw < 0:
+        raise ValueError(f"stride must be >= 1 and padding >= 0, got stride {stride}, padding {padding}")
+    if x.ndim != 4:
+        raise ValueError(f"conv2d needs a 4-D input (N, C, H, W), got shape {x.shape}")
+    if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
+        raise ValueError(f"conv2d: input with {x.shape[1]} channels (shape {x.shape}) does not fit "
+                         f"a weight of shape {weight.shape} (expected (out, {x.shape[1]}, kh, kw))")
+    kh, kw = weight.shape[2:]
+    xp = _padded(x.data, ph, pw)
+    if xp.shape[2] < kh or xp.shape[3] < kw:
+        raise ValueError(f"conv2d: the kernel ({kh}x{kw}) is larger than the padded input "
+                         f"({xp.shape[2]}x{xp.shape[3]})")
+    windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # N C H' W' kh kw
+    data = np.tensordot(windows, weight.data, axes=([1, 4, 5], [1, 2, 3]))     # N H' W' O
+    if bias is not None:
+        data += bias.data
+    data = data.transpose(0, 3, 1, 2)
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    return Tensor._result(data, operands, "conv2d",
+                          lambda out: _conv2d_rule(out, windows, (sh, sw), (ph, pw)))
+
+
+def _conv2d_rule(out: Tensor, windows: np.ndarray, stride: tuple, padding: tuple) -> None:
+    x, w, *b = out._prev
+    g = out.grad                                   # N O H' W'
+    if w.requires_grad:
+        _accumulate(w, np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3])))  # O C kh kw
+    if b and b[0].requires_grad:
+        _accumulate(b[0], g.sum(axis=(0, 2, 3)))
+    if x.requires_grad:
+        (sh, sw), (ph, pw) = stride, padding
+        n, c, h, wd = x.shape
+        kh, kw = w.shape[2:]
+        oh, ow = g.shape[2:]
+        cols = np.tensordot(g, w.data, axes=([1], [0]))   # N H' W' C kh kw
+        gx = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=g.dtype)
+        for i in range(kh):        # a loop over the kernel's positions, not over pixels
+            for j in range(kw):
+                gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += cols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+        _accumulate(x, gx[:, :, ph:ph + h, pw:pw + wd])
+
+
+def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None) -> Tensor:
+    """The largest value in each window (stride defaults to the kernel size). The gradient
+    goes to the first largest entry of each window, as in PyTorch."""
+    x = _lift(x)
+    kh, kw = _pair(kernel_size, "kernel_size")
+    sh, sw = _pair(stride if stride is not None else (kh, kw), "stride")
+    if x.ndim != 4:
+        raise ValueError(f"max_pool2d needs a 4-D input (N, C, H, W), got shape {x.shape}")
+    if kh < 1 or kw < 1 or sh < 1 or sw < 1 or kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError(f"max_pool2d: kernel {kh}x{kw} with stride {sh}x{sw} does not fit an "
+                         f"input of {x.shape[2]}x{x.shape[3]}")
+    windows = sliding_window_view(x.data, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    flat = windows.reshape(windows.shape[:4] + (kh * kw,))
+    first_max = flat.argmax(axis=-1)                                  # N C H' W'
+    data = np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
+    return Tensor._result(data, (x,), "max_pool2d",
+                          lambda out: _max_pool_rule(out, first_max, (kh, kw), (sh, sw)))
+
+
+def _max_pool_rule(out: Tensor, first_max: np.ndarray, kernel: tuple, stride: tuple) -> None:
+    x, = out._prev
+    (kh, kw), (sh, sw) = kernel, stride
+    n, c, oh, ow = first_max.shape
+    rows = np.arange(oh)[:, None] * sh + first_max // kw
+    cols = np.arange(ow)[None, :] * sw + first_max % kw
+    index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
+    gx = np.zeros_like(x.data)
+    if sh >= kh and sw >= kw:      # windows do not overlap: each entry is picked at most once
+        gx[index] = out.grad
+    else:
+        np.add.at(gx, index, out.grad)
+    _accumulate(x, gx)
+
+
+# ---- normalization, dropout ----------------------------------------------------------------
+def batch_norm(x: Tensor, running_mean: np.ndarray, running_var: np.ndarray,
+               weight: Optional[Tensor], bias: Optional[Tensor], training: bool,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each feature (axis 1) to zero mean and unit variance, then scale and shift.
+
+    Training: batch statistics, and the running statistics move towards them (in place;
+    the running variance uses the unbiased estimate, as PyTorch does). Evaluation: the
+    running statistics.
+    """
+    x = _lift(x)
+    if x.ndim < 2 or x.shape[1] != running_mean.shape[0]:
+        raise ValueError(f"batch_norm: expected an input with {running_mean.shape[0]} features "
+                         f"on axis 1, got shape {x.shape}")
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.data.size // x.shape[1]
+        if count < 2:
+            raise ValueError(f"batch_norm in training needs more than one value per feature, "
+                             f"got input shape {x.shape}")
+        mean = x.data.mean(axis=axes)
+        var = x.data.var(axis=axes)
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var * count / (count - 1)
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x.data - mean.reshape(shape)) * inv_std.reshape(shape)
+    gamma = weight.data.reshape(shape) if weight is not None else 1.0
+    data = x_hat * gamma + (bias.data.reshape(shape) if bias is not None else 0.0)
+    operands = tuple(t for t in (x, weight, bias) if t is not None)
+    return Tensor._result(data, operands, "batch_norm",
+                          lambda out: _batch_norm_rule(out, x_hat, inv_std, gamma, axes, shape,
+                                                       training, weight is not None, bias is not None))
+
+
+def _batch_norm_rule(out, x_hat, inv_std, gamma, axes, shape, training, has_weight, has_bias):
+    x, *rest = out._prev
+    weight = rest.pop(0) if has_weight else None
+    bias = rest.pop(0) if has_bias else None
+    g = out.grad
+    if weight is not None and weight.requires_grad:
+        _accumulate(weight, (g * x_hat).sum(axis=axes))
+    if bias is not None and bias.requires_grad:
+        _accumulate(bias, g.sum(axis=axes))
+    if x.requires_grad:
+        g_hat = g * gamma
+        if training:  # the batch statistics depend on x too
+            g_hat = (g_hat - g_hat.mean(axis=axes, keepdims=True)
+                     - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+        _accumulate(x, g_hat * inv_std.reshape(shape))
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each entry with probability p and scale the rest by 1/(1-p) (training only).
+    The mask comes from NumPy's global generator: `np.random.seed` reproduces it."""
+    x = _lift(x)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+    if not training or p == 0:
+        return x
+    keep = np.random.random_sample(x.shape) >= p
+    mask = keep / (1.0 - p) if p < 1 else np.zeros(x.shape)
+    return x * Tensor(mask)
+
+
+# ---- losses ----------------------------------------------------------------------------------
+def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of integer class labels against raw scores, as PyTorch's:
+    logits (N, C) and labels (N,), or logits (C,) and one label. Mean over the batch."""
+    logits = _lift(logits)
+    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if y.dtype.kind == "f" and np.all(y == np.round(y)):
+        y = y.astype(np.intp)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be whole numbers (class indices), got {y.dtype}")
+    z = logits.data
+    if z.ndim == 1:
+        z, y = z[None, :], y.reshape(1)
+    if z.ndim != 2 or y.shape != (z.shape[0],):
+        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
+                         f"({z.shape[0]},), got {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
+        bad = y[(y < 0) | (y >= z.shape[1])][0]
+        raise ValueError(f"label {bad} is out of range for {z.shape[1]} classes")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    losses = -log_probs[np.arange(len(y)), y]
+    data = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+    if logits.ndim == 1 and reduction == "none":
+        data = data[0]
+    return Tensor._result(np.asarray(data), (logits,), "cross_entropy",
+                          lambda out: _cross_entropy_rule(out, log_probs, y, reduction))
+
+
+def _cross_entropy_rule(out, log_probs, y, reduction):
+    logits, = out._prev
+    g = np.exp(log_probs)                         # softmax
+    g[np.arange(len(y)), y] -= 1.0                # minus one-hot
+    if reduction == "mean":
+        g *= out.grad / len(y)
+    elif reduction == "sum":
+        g *= out.grad
+    else:
+        g *= np.reshape(out.grad, (-1, 1))
+    _accumulate(logits, g.reshape(logits.shape))
+
+
+def relu(x: Tensor) -> Tensor:
+    return _lift(x).relu()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return _lift(x).tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return _lift(x).sigmoid()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return _lift(x).softmax(axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return _lift(x).log_softmax(axis)

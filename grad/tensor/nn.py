@@ -1,0 +1,207 @@
+"""Layers for the Tensor engine, with PyTorch's names, shapes and default initialization.
+
+Each layer holds its parameters as Tensors with requires_grad=True (`weight`, `bias`),
+shaped as in PyTorch: Linear's weight is (out_features, in_features), Conv2d's is
+(out_channels, in_channels, kh, kw). Initialization draws from NumPy's global generator,
+so `np.random.seed` (or `grad.tensor.manual_seed`) reproduces it.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Iterator, Optional
+
+import numpy as np
+
+import grad.nn
+from grad.tensor import functional as F
+from grad.tensor.tensor import Tensor
+
+
+def _uniform(shape: tuple, bound: float) -> Tensor:
+    return Tensor(np.random.uniform(-bound, bound, size=shape), requires_grad=True)
+
+
+def _positive_int(n, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {n!r}")
+    return int(n)
+
+
+class Module(grad.nn.Module):
+    """A layer or a model: `parameters()` finds every Tensor that needs a gradient among
+    its attributes and sub-modules; `zero_grad()` clears their gradients (to None);
+    `train()`/`eval()` switch modes (Dropout and BatchNorm care)."""
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def parameters(self) -> list[Tensor]:
+        params: list[Tensor] = []
+        for value in vars(self).values():
+            if isinstance(value, Tensor) and value.requires_grad:
+                params.append(value)
+        for child in self.children():
+            params.extend(p for p in child.parameters() if all(p is not q for q in params))
+        return params
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias; weight and bias start uniform in ±1/sqrt(in_features)."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True):
+        self.in_features = _positive_int(in_features, "in_features")
+        self.out_features = _positive_int(out_features, "out_features")
+        bound = 1 / math.sqrt(in_features)
+        self.weight = _uniform((out_features, in_features), bound)
+        self.bias = _uniform((out_features,), bound) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def __repr__(self) -> str:
+        return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None})"
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation) over (N, C, H, W) inputs; weight and bias start
+    uniform in ±1/sqrt(in_channels * kh * kw), as in PyTorch."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 bias: bool = True):
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.kernel_size = F._pair(kernel_size, "kernel_size")
+        self.stride, self.padding = F._pair(stride, "stride"), F._pair(padding, "padding")
+        kh, kw = self.kernel_size
+        if kh < 1 or kw < 1:
+            raise ValueError(f"kernel_size must be at least 1, got {kernel_size}")
+        bound = 1 / math.sqrt(in_channels * kh * kw)
+        self.weight = _uniform((out_channels, in_channels, kh, kw), bound)
+        self.bias = _uniform((out_channels,), bound) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def __repr__(self) -> str:
+        return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding})")
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size, stride=None):
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size})"
+
+
+class _BatchNorm(Module):
+    dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+        self.num_features = _positive_int(num_features, "num_features")
+        self.eps, self.momentum = eps, momentum
+        self.weight = Tensor(np.ones(num_features), requires_grad=True) if affine else None
+        self.bias = Tensor(np.zeros(num_features), requires_grad=True) if affine else None
+        self.running_mean = np.zeros(num_features)
+        self.running_var = np.ones(num_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in self.dims:
+            raise ValueError(f"{type(self).__name__} expects {' or '.join(f'{d}-D' for d in self.dims)} "
+                             f"input, got shape {x.shape}")
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training, self.momentum, self.eps)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over (N, C) or (N, C, L) inputs, one mean/variance per feature C."""
+    dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over (N, C, H, W) inputs, one mean/variance per channel C."""
+    dims = (4,)
+
+
+class Dropout(Module):
+    def __init__(self, p: float = 0.5):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Flatten(Module):
+    """Flatten every dimension from `start_dim` on: (N, C, H, W) -> (N, C*H*W)."""
+
+    def __init__(self, start_dim: int = 1):
+        self.start_dim = start_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[:self.start_dim] + (-1,))
+
+
+class Sequential(Module):
+    """Modules applied one after the other: Sequential(Linear(2, 16), ReLU(), Linear(16, 1))."""
+
+    def __init__(self, *modules: Module):
+        for i, m in enumerate(modules):
+            if not isinstance(m, grad.nn.Module):
+                raise TypeError(f"Sequential takes modules; item {i} is a {type(m).__name__}")
+        self.layers = list(modules)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential(\n{inner}\n)"

@@ -1,0 +1,183 @@
+"""Tensor layers: shapes as in PyTorch, gradients against central differences."""
+import math
+
+import numpy as np
+import pytest
+
+from grad.optim import SGD, Adam
+from grad.tensor import Tensor, manual_seed, nn
+from grad.tensor import functional as F
+from grad.tensor.check import gradcheck
+
+rng = np.random.default_rng(1)
+
+
+def T(*shape, requires_grad=True):
+    return Tensor(rng.normal(size=shape), requires_grad=requires_grad)
+
+
+def naive_conv2d(x, w, b, stride, padding):
+    sh, sw = stride
+    ph, pw = padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    n, c, h, wd = xp.shape
+    o, _, kh, kw = w.shape
+    oh, ow = (h - kh) // sh + 1, (wd - kw) // sw + 1
+    out = np.zeros((n, o, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+
+
+@pytest.mark.parametrize("stride, padding, kernel", [(1, 0, 3), (1, 1, 3), (2, 1, 3), ((2, 1), (0, 2), (2, 3)),
+                                                     (3, 0, 2), (1, 2, 1)])
+def test_conv2d_matches_the_definition_and_gradcheck(stride, padding, kernel):
+    conv = nn.Conv2d(2, 3, kernel, stride=stride, padding=padding)
+    x = T(2, 2, 6, 7)
+    out = conv(x)
+    expected = naive_conv2d(x.data, conv.weight.data, conv.bias.data, conv.stride, conv.padding)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride, padding), x, conv.weight, conv.bias)
+
+
+def test_conv2d_without_bias_and_shapes_like_pytorch():
+    conv = nn.Conv2d(3, 8, kernel_size=5, bias=False)
+    assert conv.weight.shape == (8, 3, 5, 5) and conv.bias is None
+    assert conv(T(4, 3, 12, 12)).shape == (4, 8, 8, 8)
+    assert len(conv.parameters()) == 1
+    x, w = T(1, 1, 4, 4), T(2, 1, 2, 2)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, stride=2), x, w)
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, 1), (2, 1), (3, 2)])
+def test_max_pool(kernel, stride):
+    x = T(2, 2, 7, 6)
+    out = F.max_pool2d(x, kernel, stride)
+    s = stride or kernel
+    oh, ow = (7 - kernel) // s + 1, (6 - kernel) // s + 1
+    assert out.shape == (2, 2, oh, ow)
+    assert out.data[1, 1, 0, 0] == x.data[1, 1, :kernel, :kernel].max()
+    assert gradcheck(lambda x: F.max_pool2d(x, kernel, stride), x)
+
+
+def test_max_pool_gives_ties_to_the_first_maximum_like_pytorch():
+    x = Tensor(np.array([[[[1.0, 5.0], [5.0, 2.0]]]]), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_allclose(x.grad[0, 0], [[0, 1], [0, 0]])
+
+
+def test_linear_shapes_init_and_gradients():
+    manual_seed(0)
+    layer = nn.Linear(20, 5)
+    assert layer.weight.shape == (5, 20) and layer.bias.shape == (5,)
+    bound = 1 / math.sqrt(20)
+    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
+    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.2)
+    x = T(4, 20)
+    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data)
+    assert gradcheck(lambda x, w, b: F.linear(x, w, b), T(3, 4), T(2, 4), T(2))
+    assert gradcheck(lambda x, w: F.linear(x, w), T(2, 3, 4), T(5, 4))
+    with pytest.raises(ValueError, match="does not fit"):
+        layer(T(4, 3))
+
+
+@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm1d, (8, 3)), (nn.BatchNorm1d, (6, 3, 4)),
+                                        (nn.BatchNorm2d, (4, 3, 5, 5))])
+def test_batch_norm_training_and_eval(cls, shape):
+    bn = cls(3)
+    x = Tensor(rng.normal(2.0, 3.0, size=shape), requires_grad=True)
+    out = bn(x)
+    axes = (0,) + tuple(range(2, len(shape)))
+    np.testing.assert_allclose(out.data.mean(axis=axes), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.data.var(axis=axes), 1.0, rtol=1e-3)
+    n = x.data.size // 3
+    np.testing.assert_allclose(bn.running_mean, 0.1 * x.data.mean(axis=axes))
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.data.var(axis=axes) * n / (n - 1))
+    bn.weight.data[:] = [1.0, 2.0, 0.5]
+    bn.bias.data[:] = [0.0, -1.0, 1.0]
+    fresh = cls(3)
+    fresh.weight, fresh.bias = bn.weight, bn.bias
+    assert gradcheck(lambda x, g, b: F.batch_norm(x, fresh.running_mean.copy(), fresh.running_var.copy(),
+                                                  g, b, True), x, bn.weight, bn.bias)
+    bn.eval()
+    expected = (x.data - bn.running_mean.reshape((1, -1) + (1,) * (len(shape) - 2))) / np.sqrt(
+        bn.running_var.reshape((1, -1) + (1,) * (len(shape) - 2)) + 1e-5)
+    scale = bn.weight.data.reshape((1, -1) + (1,) * (len(shape) - 2))
+    shift = bn.bias.data.reshape((1, -1) + (1,) * (len(shape) - 2))
+    np.testing.assert_allclose(bn(x).data, expected * scale + shift)
+    rm = bn.running_mean.copy()
+    assert gradcheck(lambda x: bn(x), x)
+    np.testing.assert_allclose(bn.running_mean, rm)  # eval mode leaves the statistics alone
+    with pytest.raises(ValueError, match="expects"):
+        bn(T(2, 3, 4, 5, 6))
+
+
+def test_dropout_layer():
+    drop = nn.Dropout(0.25)
+    x = Tensor(np.ones((200, 50)), requires_grad=True)
+    np.random.seed(0)
+    out = drop(x)
+    kept = out.data[out.data != 0]
+    np.testing.assert_allclose(kept, 1 / 0.75)
+    assert kept.size / out.size == pytest.approx(0.75, abs=0.02)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, out.data)  # the same mask scales the gradient
+    np.random.seed(0)
+    np.testing.assert_array_equal(drop(x).data, out.data)
+    assert drop.eval()(x) is x
+    with pytest.raises(ValueError):
+        nn.Dropout(1.5)
+
+
+def test_cross_entropy():
+    z = T(5, 4)
+    y = np.array([0, 3, 1, 1, 2])
+    loss = F.cross_entropy(z, y)
+    ref = -np.mean([z.data[i, y[i]] - np.log(np.exp(z.data[i]).sum()) for i in range(5)])
+    assert loss.item() == pytest.approx(ref)
+    assert gradcheck(lambda z: F.cross_entropy(z, y), z)
+    assert gradcheck(lambda z: F.cross_entropy(z, y, reduction="none"), z)
+    assert gradcheck(lambda z: F.cross_entropy(z, 2), T(4))
+    big = Tensor([[1000.0, 0.0, -1000.0]])
+    assert F.cross_entropy(big, [1]).item() == pytest.approx(1000.0)
+    for labels, error in [([0, 1, 4, 0, 0], ValueError), ([0, 1], ValueError), ([0.5] * 5, TypeError),
+                          ([-1, 0, 0, 0, 0], ValueError)]:
+        with pytest.raises(error):
+            F.cross_entropy(z, labels)
+
+
+def test_sequential_flatten_and_modes():
+    manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Dropout(0.5), nn.Linear(4 * 4 * 4, 10), nn.Tanh())
+    x = T(3, 1, 8, 8, requires_grad=False)
+    assert model(x).shape == (3, 10)
+    assert len(model.parameters()) == 2 + 2 + 2 and len(model) == 8
+    model.eval()
+    assert not model[1].training and not model[5].training
+    assert np.array_equal(model(x).data, model(x).data)
+    model.train()
+    assert model[5].training
+    assert "Conv2d(1, 4" in repr(model) and isinstance(model[0], nn.Conv2d)
+    with pytest.raises(TypeError):
+        nn.Sequential(nn.ReLU(), "relu")
+
+
+@pytest.mark.parametrize("opt_cls", [SGD, Adam])
+def test_optimizers_train_tensor_parameters_unchanged(opt_cls):
+    manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    X = rng.normal(size=(64, 2))
+    y = (X[:, :1] * 2 - X[:, 1:] + 0.5)
+    opt = opt_cls(model.parameters(), lr=0.05)
+    first = None
+    for _ in range(150):
+        loss = ((model(Tensor(X)) - y) ** 2).mean()
+        opt.zero_grad()
+        assert all(p.grad is None for p in model.parameters())
+        loss.backward()
+        opt.step()
+        first = first or loss.item()
+    assert loss.item() < 0.05 * first
