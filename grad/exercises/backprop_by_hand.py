@@ -1,0 +1,329 @@
+"""Notebook 03 (backpropagation by hand): gradients on paper, a nudge step, tanh's slope, a neuron."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Optional
+
+from grad.engine import Value
+from grad.exercises import Exercise, close
+
+
+def _central(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _describe(x: Any) -> str:
+    return "None" if x is None else f"{type(x).__name__} {x!r}"[:80]
+
+
+def _near(a: float, b: float) -> bool:
+    """Equal up to the error of a central difference."""
+    return abs(a - b) <= 1e-5 + 1e-5 * abs(b)
+
+
+# ---- 1. gradients by hand --------------------------------------------------------------------
+# x = 3, y = -5, z = 4, w = 0.75;  s = x + y;  t = z * w;  out = s * t
+_START = {"x": 3.0, "y": -5.0, "z": 4.0, "w": 0.75}
+
+
+def _out_nudged(name: str, h: float) -> float:
+    """out = (x + y) * (z * w), with h added to the node called `name` as it is computed."""
+    def bump(label: str, v: float) -> float:
+        return v + h if label == name else v
+    x, y, z, w = (bump(k, v) for k, v in _START.items())
+    s = bump("s", x + y)
+    t = bump("t", z * w)
+    return s * t
+
+
+def _numerical(name: str) -> float:
+    return _central(lambda h: _out_nudged(name, h), 0.0)
+
+
+# What a gradient looks like when the chain rule's factor is left out: the local derivative.
+_LOCAL_ONLY = {"x": 1.0, "y": 1.0, "z": 0.75, "w": 4.0}
+_CHAIN_HINT = {"x": "ds/dx", "y": "ds/dy", "z": "dt/dz", "w": "dt/dw"}
+_ARRIVING = {"x": "s", "y": "s", "z": "t", "w": "t"}
+
+
+def _test_grads_by_hand(grads: Any) -> Optional[str]:
+    if not isinstance(grads, dict):
+        return f"grads should be a dictionary like {{'s': 1.0, ...}}, got {_describe(grads)}"
+    for name in ["s", "t", "x", "y", "z", "w"]:
+        if name not in grads:
+            return f"grads has no entry for {name!r}"
+        got = grads[name]
+        if got is Ellipsis or got is None:
+            return f"grads[{name!r}] is not filled in yet"
+        if not _is_number(got):
+            return f"grads[{name!r}] should be a number, got {_describe(got)}"
+        expected = _numerical(name)
+        if _near(got, expected):
+            continue
+        if _near(-got, expected):
+            return (f"grads[{name!r}] = {got} has the wrong sign: nudging {name} shows "
+                    f"d out/d{name} = {expected:.4f}")
+        if name in _LOCAL_ONLY and _near(got, _LOCAL_ONLY[name]):
+            return (f"grads[{name!r}] = {got} is only the local derivative "
+                    f"{_CHAIN_HINT[name]}: multiply it by d out/d{_ARRIVING[name]}, the "
+                    "gradient arriving from above (the chain rule)")
+        own = {"s": -2.0, "t": 3.0}.get(name)
+        if own is not None and _near(got, own):
+            return (f"grads[{name!r}] = {got} is {name}'s own value: for a product, the "
+                    "derivative with respect to one operand is the *other* operand")
+        return (f"grads[{name!r}] = {got}, but nudging {name} shows d out/d{name} = "
+                f"{expected:.4f}")
+    return None
+
+
+grads_by_hand = Exercise(
+    title="Gradients by hand",
+    answer_name="grads",
+    test=_test_grads_by_hand,
+    hint_text=("s = -2 and t = 3. out = s * t, so d out/ds = t and d out/dt = s. The + "
+               "passes d out/ds on to x and y unchanged; the * multiplies d out/dt by the "
+               "other operand: d out/dz = d out/dt * w."),
+    solution_code='''
+        # s = 3 + (-5) = -2,  t = 4 * 0.75 = 3,  out = s * t = -6
+        grads = {
+            "s": 3.0,           # d out/ds = t
+            "t": -2.0,          # d out/dt = s
+            "x": 3.0 * 1,       # d out/ds * ds/dx
+            "y": 3.0 * 1,       # d out/ds * ds/dy
+            "z": -2.0 * 0.75,   # d out/dt * dt/dz = d out/dt * w = -1.5
+            "w": -2.0 * 4.0,    # d out/dt * dt/dw = d out/dt * z = -8
+        }
+    ''',
+    mistakes=['''
+        grads = {"s": 3.0, "t": -2.0, "x": 1.0, "y": 1.0, "z": 0.75, "w": 4.0}  # no chain factor
+    ''', '''
+        grads = {"s": -2.0, "t": 3.0, "x": -2.0, "y": -2.0, "z": 12.0, "w": 9.0}  # own value, not the other
+    ''', '''
+        grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": 3.0, "z": -1.5, "w": 8.0}  # a sign slip
+    ''', '''
+        grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": 3.0, "z": -1.5}  # one missing
+    '''],
+)
+
+
+# ---- 2. a nudge step against the gradient ----------------------------------------------------
+def _lecture_graph() -> tuple[list[Value], Callable[[], Value]]:
+    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
+    return [a, b, c, f], lambda: (a * b + c) * f
+
+
+def _neuron_graph() -> tuple[list[Value], Callable[[], Value]]:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.8813735870195432, label="b")
+    return [w1, w2, b], lambda: (x1 * w1 + x2 * w2 + b).tanh()
+
+
+def _test_nudge(nudge: Any) -> Optional[str]:
+    if not callable(nudge):
+        return f"nudge should be a function, got {_describe(nudge)}"
+    for build, step in [(_lecture_graph, 0.01), (_lecture_graph, 0.1), (_neuron_graph, 0.05)]:
+        values, forward = build()
+        out = forward()
+        out.backward()
+        before_data = [v.data for v in values]
+        before_grad = [v.grad for v in values]
+        nudge(values, step)  # whatever it returns, only the values' data count
+        after_data = [v.data for v in values]
+        if [v.grad for v in values] != before_grad:
+            return "nudge changed the .grad of the values: the step changes .data only"
+        if after_data == before_data:
+            return ("the values' .data did not change: update each value in place "
+                    "(`v.data -= ...`), not a copy")
+        for v, old, g in zip(values, before_data, before_grad):
+            if close(v.data, old - step * g, rel=1e-9, abs_=1e-12):
+                continue
+            if close(v.data, old + step * g, rel=1e-9, abs_=1e-12):
+                return (f"{v.label} moved from {old} to {v.data}, *with* its gradient "
+                        f"{g}: that makes the output larger. Step against it (subtract)")
+            if close(v.data, old - step, rel=1e-9, abs_=1e-12) or close(v.data, old + step, rel=1e-9, abs_=1e-12):
+                return (f"{v.label} moved by step alone ({old} to {v.data}): each value "
+                        "should move by step times its gradient")
+            return (f"with step={step}, {v.label} (data {old}, grad {g}) should move to "
+                    f"{old - step * g}, but it is {v.data}")
+        new_out = forward()
+        if not new_out.data < out.data:
+            return f"the output did not go down: {out.data:.6f} before, {new_out.data:.6f} after"
+    return None
+
+
+nudge = Exercise(
+    title="A step downhill",
+    answer_name="nudge",
+    test=_test_nudge,
+    hint_text=("loop over the values and subtract step times the gradient from the data: "
+               "`for v in values: v.data -= step * v.grad`."),
+    solution_code='''
+        def nudge(values, step):
+            for v in values:
+                v.data -= step * v.grad
+    ''',
+    mistakes=['''
+        def nudge(values, step):
+            for v in values:
+                v.data += step * v.grad   # uphill: the output grows
+    ''', '''
+        def nudge(values, step):
+            for v in values:
+                v.data -= step            # ignores the gradient
+    ''', '''
+        def nudge(values, step):
+            for v in values:
+                v.grad -= step * v.data   # changes the wrong attribute
+    ''', '''
+        from grad import Value
+
+        def nudge(values, step):          # makes new values; the old ones never move
+            return [Value(v.data - step * v.grad) for v in values]
+    '''],
+)
+
+
+# ---- 3. the slope of tanh --------------------------------------------------------------------
+def _test_dtanh(dtanh: Any) -> Optional[str]:
+    if not callable(dtanh):
+        return f"dtanh should be a function, got {_describe(dtanh)}"
+    for n in [0.0, 0.8813735870195432, -0.5, 2.0, -3.0, 0.1, 5.0]:
+        got = dtanh(n)
+        if not _is_number(got):
+            return f"dtanh({n}) should return a number, got {_describe(got)}"
+        expected = _central(math.tanh, n)
+        if _near(got, expected):
+            continue
+        t = math.tanh(n)
+        if _near(got, 1 - t):
+            return f"dtanh({n}) = {got:.6f} is 1 - tanh(n): the tanh should be squared"
+        if _near(got, 1 - n * n):
+            return (f"dtanh({n}) = {got:.6f} is 1 - n²: the formula squares tanh(n), "
+                    "not n itself")
+        if _near(got, -expected):
+            return f"dtanh({n}) = {got:.6f} has the wrong sign: tanh goes up everywhere"
+        return f"dtanh({n}) = {got:.6f}, but the slope of tanh there is {expected:.6f}"
+    return None
+
+
+dtanh = Exercise(
+    title="The slope of tanh",
+    answer_name="dtanh",
+    test=_test_dtanh,
+    hint_text="compute t = math.tanh(n) first, then return 1 - t**2.",
+    solution_code='''
+        import math
+
+        def dtanh(n):
+            t = math.tanh(n)
+            return 1 - t ** 2
+    ''',
+    mistakes=['''
+        import math
+
+        def dtanh(n):
+            return 1 - math.tanh(n)        # the square is missing
+    ''', '''
+        def dtanh(n):
+            return 1 - n ** 2              # squares n instead of tanh(n)
+    ''', '''
+        import math
+
+        def dtanh(n):
+            return math.tanh(n) ** 2 - 1   # upside down
+    '''],
+)
+
+
+# ---- 4. any neuron, by hand ------------------------------------------------------------------
+_NEURONS = [
+    (2.0, -3.0, 0.0, 1.0, 6.8813735870195432),
+    (1.0, 0.5, -2.0, 0.25, 0.1),
+    (-0.7, 1.2, 0.4, -0.9, -0.3),
+    (0.3, -0.8, 1.5, 2.0, -1.0),
+    (3.0, 1.0, 1.0, 1.0, -2.5),
+]
+_NAMES = ["x1", "w1", "x2", "w2", "b"]
+
+
+def _neuron(x1: float, w1: float, x2: float, w2: float, b: float) -> float:
+    return math.tanh(x1 * w1 + x2 * w2 + b)
+
+
+def _test_neuron_grads(neuron_grads: Any) -> Optional[str]:
+    if not callable(neuron_grads):
+        return f"neuron_grads should be a function, got {_describe(neuron_grads)}"
+    for point in _NEURONS:
+        got = neuron_grads(*point)
+        if not isinstance(got, dict):
+            return f"neuron_grads should return a dictionary, got {_describe(got)}"
+        call = "neuron_grads(" + ", ".join(f"{p:g}" for p in point) + ")"
+        slope = 1 - _neuron(*point) ** 2
+        for i, name in enumerate(_NAMES):
+            if name not in got:
+                return f"the dictionary from {call} has no key {name!r}"
+            g = got[name]
+            if not _is_number(g):
+                return f"{call}[{name!r}] should be a number, got {_describe(g)}"
+
+            def moved(h: float, i: int = i) -> float:
+                args = list(point)
+                args[i] += h
+                return _neuron(*args)
+            expected = _central(moved, 0.0)
+            if _near(g, expected):
+                continue
+            other = {"x1": point[1], "w1": point[0], "x2": point[3], "w2": point[2], "b": 1.0}[name]
+            if _near(g, other) and not _near(slope, 1.0):
+                return (f"{call}[{name!r}] = {g:.4f} is dn/d{name}, the gradient of n: "
+                        "multiply by tanh's slope, do/dn = 1 - o²")
+            own = point[i]
+            if name != "b" and _near(g, own * slope):
+                return (f"{call}[{name!r}] = {g:.4f} uses {name} itself; for a product "
+                        "the local derivative is the *other* operand")
+            n = sum(point[k] * point[k + 1] for k in (0, 2)) + point[4]
+            if _near(g, other * (1 - n * n)):
+                return (f"{call}[{name!r}] = {g:.4f} uses 1 - n²; tanh's slope is "
+                        "1 - tanh(n)² = 1 - o²")
+            return f"{call}[{name!r}] = {g:.4f}, but nudging {name} gives {expected:.4f}"
+    return None
+
+
+neuron_grads = Exercise(
+    title="Any neuron, by hand",
+    answer_name="neuron_grads",
+    test=_test_neuron_grads,
+    hint_text=("compute o = math.tanh(x1*w1 + x2*w2 + b) and dn = 1 - o**2 (the gradient "
+               "arriving at n). Then + passes dn on, and * gives each operand dn times the "
+               "other operand: x1 gets dn * w1, w1 gets dn * x1, and b gets dn."),
+    solution_code='''
+        import math
+
+        def neuron_grads(x1, w1, x2, w2, b):
+            o = math.tanh(x1 * w1 + x2 * w2 + b)
+            dn = 1 - o ** 2          # do/dn: tanh's slope
+            return {"x1": dn * w1, "w1": dn * x1,
+                    "x2": dn * w2, "w2": dn * x2,
+                    "b": dn}
+    ''',
+    mistakes=['''
+        def neuron_grads(x1, w1, x2, w2, b):   # forgets tanh: these are the gradients of n
+            return {"x1": w1, "w1": x1, "x2": w2, "w2": x2, "b": 1.0}
+    ''', '''
+        import math
+
+        def neuron_grads(x1, w1, x2, w2, b):   # each operand gets itself, not the other
+            dn = 1 - math.tanh(x1 * w1 + x2 * w2 + b) ** 2
+            return {"x1": dn * x1, "w1": dn * w1, "x2": dn * x2, "w2": dn * w2, "b": dn}
+    ''', '''
+        def neuron_grads(x1, w1, x2, w2, b):   # 1 - n² instead of 1 - tanh(n)²
+            n = x1 * w1 + x2 * w2 + b
+            dn = 1 - n ** 2
+            return {"x1": dn * w1, "w1": dn * x1, "x2": dn * w2, "w2": dn * x2, "b": dn}
+    '''],
+)
