@@ -66,7 +66,7 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
 
     `root` is a `Value`, or any object shaped like one (`data`, `grad`, `_prev`, `_op`,
     `label`), such as the Value classes written in the notebooks. Each box shows the
-    value's label, data and grad. `highlight` is a collection of values to colour, or a
+    value's label, data and grad, one above the other. `highlight` is a collection of values to colour, or a
     mapping from value to a colour (any Graphviz colour). Node names come from the
     drawing order, so the same graph gives the same `.source`.
     """
@@ -92,7 +92,10 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
         if show_grad:
             fields.append(f"grad {_number(getattr(node, 'grad', 0.0))}")
         fill = colors.get(node, NODE_COLOR if node._prev else LEAF_COLOR)
-        dot.node(name, label="{ " + " | ".join(fields) + " }", shape="record",
+        record = " | ".join(fields)  # stacked top to bottom: narrow boxes, readable graphs
+        if rankdir in ("TB", "BT"):
+            record = "{ " + record + " }"  # in a top-to-bottom graph, braces stack the fields
+        dot.node(name, label=record, shape="record",
                  style="rounded,filled", fillcolor=fill,
                  penwidth="2.5" if node in colors else "1")
         if node._prev:
