@@ -28,7 +28,10 @@ test-torch: setup
 	GRAD_TEST_TORCH=1 $(PY) -m pytest -q tests/torch
 
 bench: setup
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
 	$(PY) benchmarks/bench_micrograd.py
+	$(PY) benchmarks/bench_tensor.py
+	$(PY) benchmarks/bench_cnn.py
 
 assets: setup
 	$(PY) scripts/make_assets.py
