@@ -1,0 +1,319 @@
+"""Notebook 01: slopes from secants, tangent lines, partial derivatives, choosing a step."""
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+from grad.exercises import Exercise, close
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool)
+
+
+def _square(x):
+    return x * x
+
+
+def _cube(x):
+    return x ** 3
+
+
+def _lesson_f(x):
+    return 3 * x ** 2 - 4 * x + 5
+
+
+def _line(x):
+    return 5 * x + 1
+
+
+# ---------------------------------------------------------------------------------------
+# 1. The backward difference
+# ---------------------------------------------------------------------------------------
+
+# Each function with its backward secant slope (f(x) - f(x-h)) / h worked out by algebra
+# (or by a trigonometric identity), so the reference never uses the formula under test.
+_BACKWARD_CASES = [
+    ("x²", _square, lambda x, h: 2 * x - h),
+    ("3x² − 4x + 5", _lesson_f, lambda x, h: 6 * x - 4 - 3 * h),
+    ("x³", _cube, lambda x, h: 3 * x * x - 3 * x * h + h * h),
+    ("5x + 1", _line, lambda x, h: 5.0),
+    ("sin x", math.sin, lambda x, h: 2 * math.cos(x - h / 2) * math.sin(h / 2) / h),
+]
+
+
+def _test_backward_slope(backward_slope):
+    if not callable(backward_slope):
+        return f"backward_slope should be a function, got {type(backward_slope).__name__}"
+    # One telling case first, to name the usual slip.
+    got = backward_slope(_square, 2.0, 0.25)
+    if not _is_number(got):
+        return f"backward_slope(f, 2.0, 0.25) returned {got!r}, not a number"
+    slips = {
+        4.25: "that is the forward difference: it steps to x + h; step back to x − h instead",
+        4.0: "that is the central difference; use the points x − h and x only",
+        -3.75: "the sign is flipped: the rise is f(x) − f(x − h) (right point minus left point)",
+        1.875: "divide by the run, h (the two points are h apart), not by 2h",
+        0.9375: "you forgot to divide the rise by the run h",
+    }
+    for value, message in slips.items():
+        if close(got, value, rel=1e-9):
+            return f"for f(x) = x², x = 2, h = 0.25 you returned {got}: {message}."
+    for name, f, exact in _BACKWARD_CASES:
+        for x in (2.0, -1.5, 0.3):
+            for h in (0.5, 0.1, 1e-3):
+                got = backward_slope(f, x, h)
+                want = exact(x, h)
+                if not _is_number(got):
+                    return f"backward_slope(f, {x}, {h}) returned {got!r}, not a number"
+                if not close(got, want, rel=1e-6, abs_=1e-6):
+                    return (f"for f(x) = {name}, x = {x}, h = {h} you returned {got:.6g}, "
+                            f"but the secant through x − h and x has slope {want:.6g}. "
+                            f"Does your function use the h it is given?")
+    return None
+
+
+backward_slope = Exercise(
+    title="The backward difference",
+    answer_name="backward_slope",
+    test=_test_backward_slope,
+    hint_text="the secant through (x − h, f(x − h)) and (x, f(x)): rise over run is "
+              "(f(x) − f(x − h)) / h.",
+    solution_code='''
+        def backward_slope(f, x, h):
+            return (f(x) - f(x - h)) / h
+    ''',
+    mistakes=['''
+        def backward_slope(f, x, h):
+            return (f(x + h) - f(x)) / h          # forward, not backward
+    ''', '''
+        def backward_slope(f, x, h):
+            return (f(x - h) - f(x)) / h          # sign flipped
+    ''', '''
+        def backward_slope(f, x, h):
+            return (f(x) - f(x - h)) / (2 * h)    # the run is h, not 2h
+    ''', '''
+        def backward_slope(f, x, h):
+            h = 1e-6                              # ignores the h it is given
+            return (f(x) - f(x - h)) / h
+    '''],
+)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. The tangent line
+# ---------------------------------------------------------------------------------------
+
+_TANGENT_CASES = [
+    ("3x² − 4x + 5", _lesson_f, lambda x: 6 * x - 4, 2.0),
+    ("sin x", math.sin, math.cos, 1.0),
+    ("exp x", math.exp, math.exp, 0.0),
+    ("x³", _cube, lambda x: 3 * x * x, -1.0),
+    ("3x² − 4x + 5", _lesson_f, lambda x: 6 * x - 4, -0.5),
+]
+
+
+def _test_tangent(tangent):
+    if not callable(tangent):
+        return f"tangent should be a function, got {type(tangent).__name__}"
+    for name, f, df, x in _TANGENT_CASES:
+        line = tangent(f, x)
+        if not callable(line):
+            return (f"tangent(f, {x}) returned {line!r}; it should return a function "
+                    f"of t (for example a lambda t: ...)")
+        for t in (x, x + 2.0, x - 1.0, x + 0.5):
+            got = line(t)
+            want = f(x) + df(x) * (t - x)
+            if not _is_number(got):
+                return f"tangent(f, {x})({t}) returned {got!r}, not a number"
+            if not close(got, want, rel=1e-5, abs_=1e-5):
+                if t == x:
+                    return (f"for f(x) = {name} the line should touch f at x = {x}, so "
+                            f"line({x}) = f({x}) = {want:.6g}, but it gives {got:.6g}")
+                return (f"for f(x) = {name} at x = {x}, the tangent at t = {t} is "
+                        f"{want:.6g}, but your line gives {got:.6g}. The line is "
+                        f"f(x) + slope · (t − x), with the slope from a small step")
+    return None
+
+
+tangent = Exercise(
+    title="The tangent line",
+    answer_name="tangent",
+    test=_test_tangent,
+    hint_text="estimate the slope s at x with a central difference (h = 1e-5), then "
+              "return lambda t: f(x) + s * (t - x): it passes through (x, f(x)) with slope s.",
+    solution_code='''
+        def tangent(f, x):
+            h = 1e-5
+            s = (f(x + h) - f(x - h)) / (2 * h)
+            return lambda t: f(x) + s * (t - x)
+    ''',
+    mistakes=['''
+        def tangent(f, x):
+            h = 1e-5
+            s = (f(x + h) - f(x - h)) / (2 * h)
+            return lambda t: f(x) + s * t          # forgets to measure t from x
+    ''', '''
+        def tangent(f, x):
+            h = 1e-5
+            s = (f(x + h) - f(x - h)) / (2 * h)
+            return lambda t: s * (t - x)           # forgets to start at f(x)
+    ''', '''
+        def tangent(f, x):
+            s = f(x + 1) - f(x)                    # a step of 1 is far too big
+            return lambda t: f(x) + s * (t - x)
+    ''', '''
+        def tangent(f, x):
+            return f                               # the curve, not a straight line
+    '''],
+)
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Partial derivatives of L = (a·b + c)·m
+# ---------------------------------------------------------------------------------------
+
+_POINT = {"a": 2.0, "b": -3.0, "c": 10.0, "m": -2.0}
+
+
+def _L(a, b, c, m):
+    return (a * b + c) * m
+
+
+def _numerical_partials(point: dict) -> dict:
+    h = 1e-5
+    result = {}
+    for name in point:
+        up, down = dict(point), dict(point)
+        up[name] += h
+        down[name] -= h
+        result[name] = (_L(**up) - _L(**down)) / (2 * h)
+    return result
+
+
+def _test_partials(partials):
+    if not isinstance(partials, dict):
+        return ("partials should be a dictionary like {'a': ..., 'b': ..., 'c': ..., 'm': ...}, "
+                f"got {type(partials).__name__}")
+    missing = [k for k in _POINT if k not in partials]
+    if missing:
+        return f"the dictionary has no entry for {', '.join(missing)}"
+    want = _numerical_partials(_POINT)
+    # What you get when you forget that L multiplies d = a·b + c by m.
+    inner = {"a": _POINT["b"], "b": _POINT["a"], "c": 1.0}
+    for name in _POINT:
+        got = partials[name]
+        if not _is_number(got):
+            return f"partials['{name}'] is {got!r}, not a number yet"
+        if close(got, want[name], rel=1e-4, abs_=1e-4):
+            continue
+        if name in inner and close(got, inner[name], rel=1e-4, abs_=1e-4):
+            return (f"partials['{name}'] = {got:g} is how d = a·b + c moves with {name}; "
+                    f"but L = d·m, so every change of d is multiplied by m = {_POINT['m']:g}")
+        if close(got, -want[name], rel=1e-4, abs_=1e-4):
+            return (f"partials['{name}'] has the wrong sign: nudge {name} up a little; "
+                    f"does L go up or down?")
+        return (f"partials['{name}'] = {got:g} is not right: nudge {name} by a small h, "
+                f"keep the other inputs fixed, and divide the change of L by h")
+    return None
+
+
+partials = Exercise(
+    title="Partial derivatives of L = (a·b + c)·m",
+    answer_name="partials",
+    test=_test_partials,
+    hint_text="nudge one input at a time: (L(a + h, b, c, m) − L(a, b, c, m)) / h, and so on; "
+              "or reason: L = d·m with d = a·b + c = 4, so L moves m times as fast as d.",
+    solution_code='''
+        def L(a, b, c, m):
+            return (a * b + c) * m
+
+        point = {"a": 2.0, "b": -3.0, "c": 10.0, "m": -2.0}
+        h = 1e-6
+        partials = {}
+        for name in point:
+            up = dict(point)
+            up[name] += h
+            partials[name] = round((L(**up) - L(**point)) / h, 4)
+        # {'a': 6.0, 'b': -4.0, 'c': -2.0, 'm': 4.0}
+    ''',
+    mistakes=['''
+        partials = {"a": -3.0, "b": 2.0, "c": 1.0, "m": 4.0}    # forgets the factor m
+    ''', '''
+        partials = {"a": -6.0, "b": 4.0, "c": 2.0, "m": -4.0}   # every sign flipped
+    ''', '''
+        partials = {"a": -4.0, "b": 6.0, "c": -2.0, "m": 4.0}   # a and b swapped
+    '''],
+)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Choosing the step h
+# ---------------------------------------------------------------------------------------
+
+_STEP_CASES = [
+    ("x³", _cube, lambda x: 3 * x * x, 2.0),
+    ("sin x", math.sin, math.cos, 1.0),
+    ("exp x", math.exp, math.exp, 0.5),
+    ("3x² − 4x + 5", _lesson_f, lambda x: 6 * x - 4, 3.0),
+    ("log x", math.log, lambda x: 1 / x, 4.0),
+    ("√x", math.sqrt, lambda x: 0.5 / math.sqrt(x), 0.3),
+]
+_TARGETS = {"forward": 3e-7, "central": 2e-9}   # largest relative error allowed
+
+
+def _difference(method: str, f, x: float, h: float) -> float:
+    if method == "forward":
+        return (f(x + h) - f(x)) / h
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _worst(method: str, h: float) -> tuple[float, str, float]:
+    """The largest relative error over the test functions, with the function and point."""
+    return max((abs(_difference(method, f, x, h) - df(x)) / abs(df(x)), name, x)
+               for name, f, df, x in _STEP_CASES)
+
+
+def _test_good_steps(good_steps):
+    if not isinstance(good_steps, dict):
+        return ("good_steps should be a dictionary like {'forward': ..., 'central': ...}, "
+                f"got {type(good_steps).__name__}")
+    for method, target in _TARGETS.items():
+        if method not in good_steps:
+            return f"the dictionary has no entry for '{method}'"
+        h = good_steps[method]
+        if not _is_number(h) or not h > 0:
+            return f"good_steps['{method}'] should be a positive number, got {h!r}"
+        error, name, x = _worst(method, h)
+        if error <= target:
+            continue
+        smaller, larger = _worst(method, h / 10)[0], _worst(method, h * 10)[0]
+        if smaller < larger:
+            why = "truncation error: the secant is still far from the tangent. Try a smaller h"
+        else:
+            why = ("rounding error: the two values of f agree in so many digits that "
+                   "their difference is mostly rounding. Try a larger h")
+        return (f"with h = {h:g} the {method} difference for f(x) = {name} at x = {x} is off "
+                f"by {error:.1e} (relative), more than {target:.0e}. That is {why}.")
+    return None
+
+
+good_steps = Exercise(
+    title="Choosing the step h",
+    answer_name="good_steps",
+    test=_test_good_steps,
+    hint_text="look at the bottom of each V in the error plot: forward differences do best "
+              "near h = 1e-8 (about √ε), central ones near h = 1e-5 or 1e-6 (about ∛ε).",
+    solution_code='''
+        good_steps = {"forward": 1e-8, "central": 1e-5}
+    ''',
+    mistakes=['''
+        good_steps = {"forward": 1e-16, "central": 1e-5}   # forward step below the resolution
+    ''', '''
+        good_steps = {"forward": 1e-3, "central": 1e-5}    # forward step too big
+    ''', '''
+        good_steps = {"forward": 1e-8, "central": 1e-8}    # central can afford a bigger step
+    ''', '''
+        good_steps = {"forward": 1e-8, "central": 1e-2}    # central step too big
+    '''],
+)
