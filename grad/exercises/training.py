@@ -1,0 +1,345 @@
+"""Notebook 07 (training): the loss, one update step, a training loop, a learning rate."""
+from __future__ import annotations
+
+import math
+import random
+
+from grad.engine import Value
+from grad.exercises import Exercise, close
+from grad.nn import MLP
+
+
+def _number(x) -> float:
+    """A loss reported as a float or as a Value, as a float."""
+    return float(x.data) if isinstance(x, Value) else float(x)
+
+
+# ---- 1. the mean squared error --------------------------------------------------------------
+def _test_mse(mse):
+    cases = [([0.5], [1.0]),
+             ([2.0, -1.0, 0.5], [1.0, 1.0, 0.0]),
+             ([0.3, -0.2, 1.5, 2.0, -3.0], [0.0, 0.5, 1.0, -1.0, -2.5])]
+    for preds_data, targets in cases:
+        preds = [Value(p) for p in preds_data]
+        n = len(targets)
+        errors = [p - y for p, y in zip(preds_data, targets)]
+        want = sum(e * e for e in errors) / n
+        out = mse(preds, targets)
+        if not isinstance(out, Value):
+            return (f"mse(...) returned {out!r}; return a Value built from the predictions, "
+                    "so that backward() can run through it")
+        if not close(out.data, want):
+            if close(out.data, sum(e * e for e in errors)) and n > 1:
+                return (f"for {n} examples you returned the sum of squared errors ({out.data:.4f}); "
+                        f"divide by the number of examples to get the mean ({want:.4f})")
+            if close(out.data, sum(errors) / n) or close(out.data, sum(abs(e) for e in errors) / n):
+                return (f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}: "
+                        "square each error (prediction - target) before averaging")
+            return f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}"
+        out.backward()
+        for p, e in zip(preds, errors):
+            if not close(p.grad, 2 * e / n):
+                return (f"the value is right but the gradient is not: d loss/d prediction should be "
+                        f"2 * (prediction - target) / n = {2 * e / n:.4f}, got {p.grad:.4f}. "
+                        "Build the loss from the prediction Values themselves (not from .data)")
+    return None
+
+
+mse = Exercise(
+    title="The mean squared error",
+    answer_name="mse",
+    test=_test_mse,
+    hint_text=("loop over pairs with zip(preds, targets), square each (p - y), add them up with sum(), "
+               "and divide by len(targets)."),
+    solution_code='''
+        def mse(preds, targets):
+            return sum((p - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
+    ''',
+    mistakes=['''
+        def mse(preds, targets):
+            return sum((p - y) ** 2 for p, y in zip(preds, targets))   # not averaged
+    ''', '''
+        def mse(preds, targets):
+            return sum(p - y for p, y in zip(preds, targets)) / len(targets)   # not squared
+    ''', '''
+        from grad import Value
+        def mse(preds, targets):   # the right number, but cut off from the graph
+            return Value(sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets))
+    '''],
+)
+
+
+# ---- 2. one gradient-descent step -----------------------------------------------------------
+def _test_gd_step(gd_step):
+    datas = [1.0, -2.0, 0.5, 3.0, 0.0]
+    grads = [0.5, -1.0, 2.0, 0.0, -4.0]
+    for lr in (0.1, 0.25, 0.01):
+        params = [Value(d) for d in datas]
+        for p, g in zip(params, grads):
+            p.grad = g
+        gd_step(params, lr)
+        for i, (p, d, g) in enumerate(zip(params, datas, grads)):
+            want = d - lr * g
+            if p.grad != g:
+                return (f"gd_step changed p.grad (from {g} to {p.grad}); it should only change "
+                        "p.data. Resetting the gradients is the training loop's job (zero_grad)")
+            if close(p.data, want):
+                continue
+            if g != 0 and close(p.data, d + lr * g):
+                return (f"parameter {i} moved uphill, to {p.data:.4f} instead of {want:.4f}: the "
+                        "gradient points uphill, so subtract it (-=, not +=)")
+            if g != 0 and close(p.data, d - g):
+                return f"parameter {i} moved by the whole gradient; multiply it by the learning rate {lr}"
+            if p.data == d and g != 0:
+                return (f"parameter {i} did not change (still {d}); update every parameter in "
+                        "place: p.data -= lr * p.grad")
+            return (f"with data {d}, grad {g} and lr {lr}, parameter {i} became {p.data:.4f}, "
+                    f"but should be {want:.4f}")
+    gd_step([], 0.1)  # no parameters: nothing to do, and no error
+    return None
+
+
+gd_step = Exercise(
+    title="One gradient-descent step",
+    answer_name="gd_step",
+    test=_test_gd_step,
+    hint_text="for each p in params: p.data -= lr * p.grad (minus: the gradient points uphill).",
+    solution_code='''
+        def gd_step(params, lr):
+            for p in params:
+                p.data -= lr * p.grad
+    ''',
+    mistakes=['''
+        def gd_step(params, lr):
+            for p in params:
+                p.data += lr * p.grad   # uphill
+    ''', '''
+        def gd_step(params, lr):
+            for p in params:
+                p.data -= p.grad   # forgets the learning rate
+    ''', '''
+        def gd_step(params, lr):
+            for p in params:
+                p.data -= lr * p.grad
+                return   # returns after the first parameter
+    ''', '''
+        def gd_step(params, lr):
+            for p in params:
+                p.data -= lr * p.grad
+                p.grad = 0.0   # zeroing is the loop's job
+    '''],
+)
+
+
+# ---- 3. a training loop ---------------------------------------------------------------------
+DATASETS = [
+    dict(seed=1, steps=3, lr=0.1, xs=[[2.0, 3.0], [-1.0, 0.5], [0.5, -1.0], [1.0, 1.0]],
+         ys=[1.0, -1.0, -1.0, 1.0]),
+    dict(seed=7, steps=5, lr=0.05, xs=[[0.5, -0.5], [1.5, 2.0], [-2.0, 1.0]], ys=[0.5, -0.5, 1.0]),
+]
+
+
+def _fresh_model(seed: int) -> MLP:
+    """The same small network every time, without disturbing the learner's random numbers."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        return MLP(2, [3, 1], activation="tanh")
+    finally:
+        random.setstate(state)
+
+
+def _reference_train(model, xs, ys, steps, lr, zero_grad=True):
+    losses = []
+    for _ in range(steps):
+        preds = [model(x) for x in xs]
+        loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+        if zero_grad:
+            model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        losses.append(loss.data)
+    return losses
+
+
+def _same(a, b) -> bool:
+    return len(a) == len(b) and all(close(u, v, rel=1e-7, abs_=1e-10) for u, v in zip(a, b))
+
+
+def _test_train(train):
+    for case in DATASETS:
+        xs, ys, steps, lr = case["xs"], case["ys"], case["steps"], case["lr"]
+        model = _fresh_model(case["seed"])
+        reference = _fresh_model(case["seed"])
+        want = _reference_train(reference, xs, ys, steps, lr)
+        got = train(model, xs, ys, steps, lr)
+        if not isinstance(got, (list, tuple)):
+            return f"train(...) returned {got!r}; return the list of losses, one per step"
+        got = [_number(l) for l in got]
+        if len(got) != steps:
+            return f"with steps={steps}, train returned {len(got)} losses; return one loss per step"
+        if not close(got[0], want[0], rel=1e-7):
+            wrong_sum = want[0] * len(ys)
+            if close(got[0], wrong_sum, rel=1e-7):
+                return ("the first loss is the sum of squared errors; use their mean "
+                        "(divide by the number of examples)")
+            return (f"the first loss is {got[0]:.6f}, but the mean squared error of the untrained "
+                    f"model is {want[0]:.6f}; record loss.data before updating")
+        params = [p.data for p in model.parameters()]
+        want_params = [p.data for p in reference.parameters()]
+        if _same(got, want) and _same(params, want_params):
+            continue
+        stale = _fresh_model(case["seed"])
+        no_zero = _reference_train(stale, xs, ys, steps, lr, zero_grad=False)
+        if _same(got, no_zero) or _same(params, [p.data for p in stale.parameters()]):
+            return ("the first step is right, but later steps use gradients that kept "
+                    "accumulating: call model.zero_grad() before loss.backward() at every step")
+        start = [p.data for p in _fresh_model(case["seed"]).parameters()]
+        if _same(params, start):
+            return ("the parameters never changed: update them after backward() "
+                    "(p.data -= lr * p.grad), and do not zero the gradients between "
+                    "backward() and the update")
+        if got[-1] > got[0]:
+            return (f"the loss went up from {got[0]:.4f} to {got[-1]:.4f}: step against the "
+                    "gradient (p.data -= lr * p.grad)")
+        return (f"after {steps} steps the losses are {[round(l, 6) for l in got]}, but the "
+                f"full loop (forward, loss, zero_grad, backward, update) gives "
+                f"{[round(l, 6) for l in want]}")
+    return None
+
+
+train = Exercise(
+    title="A training loop that remembers to forget",
+    answer_name="train",
+    test=_test_train,
+    hint_text=("each step: preds = [model(x) for x in xs]; the mean squared error; "
+               "model.zero_grad(); loss.backward(); p.data -= lr * p.grad for every parameter; "
+               "append loss.data to the list you return."),
+    solution_code='''
+        def train(model, xs, ys, steps, lr):
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(loss.data)
+            return losses
+    ''',
+    mistakes=['''
+        def train(model, xs, ys, steps, lr):   # forgets zero_grad
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(loss.data)
+            return losses
+    ''', '''
+        def train(model, xs, ys, steps, lr):   # zeroes the gradients it is about to use
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                loss.backward()
+                model.zero_grad()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(loss.data)
+            return losses
+    ''', '''
+        def train(model, xs, ys, steps, lr):   # climbs
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data += lr * p.grad
+                losses.append(loss.data)
+            return losses
+    ''', '''
+        def train(model, xs, ys, steps, lr):   # sum instead of mean
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys))
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(loss.data)
+            return losses
+    '''],
+)
+
+
+# ---- 4. a learning rate that fits the data ----------------------------------------------------
+def _lr_datasets():
+    rng = random.Random(3)
+    sets = []
+    for scale, n in ((1.0, 10), (0.1, 12), (10.0, 15), (100.0, 20), (3.0, 30)):
+        xs = [scale * rng.uniform(-2, 2) for _ in range(n)]
+        ys = [3.0 * x + scale * rng.gauss(0, 0.3) for x in xs]
+        sets.append((xs, ys))
+    return sets
+
+
+def _test_pick_lr(pick_lr):
+    for xs, ys in _lr_datasets():
+        n = len(xs)
+        lr = pick_lr(list(xs))
+        if isinstance(lr, Value):
+            return "return a plain number (a float), not a Value"
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
+            return f"pick_lr(xs) returned {lr!r}; return a number"
+        if not (math.isfinite(lr) and lr > 0):
+            return f"pick_lr(xs) returned {lr}; a learning rate is a positive number"
+        curvature = 2 * sum(x * x for x in xs) / n
+        best = sum(x * y for x, y in zip(xs, ys)) / sum(x * x for x in xs)
+        w = 0.0
+        for _ in range(20):
+            w -= lr * 2 * sum((w * x - y) * x for x, y in zip(xs, ys)) / n
+            if not math.isfinite(w) or abs(w) > 1e6 * abs(best):
+                break
+        if abs(w - best) <= 1e-3 * abs(best):
+            continue
+        size = max(abs(x) for x in xs)
+        where = f"for {n} points with x up to about {size:.3g}, lr = {lr:.4g}"
+        if lr * curvature >= 2:
+            return (f"{where} is at or above the limit 2 / curvature = {2 / curvature:.4g} "
+                    "(curvature = 2 * mean(x**2)): the steps bounce back and forth, or grow, "
+                    "and never settle")
+        return (f"{where} leaves w at {w:.4f} after 20 steps, still away from the best w = {best:.4f}: "
+                f"the curvature here is {curvature:.4g}; aim for about 1 / curvature")
+    return None
+
+
+pick_lr = Exercise(
+    title="A learning rate that fits the data",
+    answer_name="pick_lr",
+    test=_test_pick_lr,
+    hint_text=("the loss is a parabola in w with curvature c = 2 * mean(x**2); on a parabola "
+               "lr = 1 / c lands on the minimum in one step, and lr >= 2 / c never settles."),
+    solution_code='''
+        def pick_lr(xs):
+            curvature = 2 * sum(x * x for x in xs) / len(xs)
+            return 1 / curvature
+    ''',
+    mistakes=['''
+        def pick_lr(xs):
+            return 0.1   # one size for every data set
+    ''', '''
+        def pick_lr(xs):
+            return 1 / (sum(x * x for x in xs) / len(xs))   # forgets the 2: exactly at the limit
+    ''', '''
+        def pick_lr(xs):
+            return 1 / (2 * sum(x * x for x in xs))   # forgets to divide by n: too small
+    '''],
+)
