@@ -1,0 +1,379 @@
+"""Notebook 04: backward steps, topological order, backward(), and reused nodes.
+
+The checkers build their graphs from `Value` below: the compact Value class of notebook 04
+(data, grad, _prev, _op, label, and a `_backward` closure per operation for +, * and
+tanh). The expected gradients come from central differences on plain-float versions of
+the same expressions, so they do not depend on any backward code.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable
+
+from grad.exercises import Exercise, close
+
+
+class Value:
+    """The compact Value of notebook 04: + , * and tanh, each with its `_backward` closure."""
+
+    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+        self.data = data
+        self.grad = 0.0
+        self._backward: Callable[[], None] = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.4f}, grad={self.grad:.4f}, label={self.label!r})"
+
+    def __add__(self, other: Value) -> Value:
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other: Value) -> Value:
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self) -> Value:
+        out = Value(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - out.data ** 2) * out.grad
+        out._backward = _backward
+        return out
+
+
+def _tanh(x):
+    return x.tanh() if isinstance(x, Value) else math.tanh(x)
+
+
+# Test graphs: (name, leaf names, leaf values, expression). Each expression works on
+# plain floats (for the numerical reference) and on Values (for the answer).
+GRAPHS = [
+    ("the tanh neuron o = tanh(x1*w1 + x2*w2 + b)", ("x1", "x2", "w1", "w2", "b"),
+     (2.0, 0.0, -3.0, 1.0, 6.8813735870195432),
+     lambda x1, x2, w1, w2, b: _tanh(x1 * w1 + x2 * w2 + b)),
+    ("L = (a*b + c) * f", ("a", "b", "c", "f"), (2.0, -3.0, 10.0, -2.0),
+     lambda a, b, c, f: (a * b + c) * f),
+    ("f = (a*b) * (a+b), where a and b are used twice", ("a", "b"), (-2.0, 3.0),
+     lambda a, b: (a * b) * (a + b)),
+    ("y = (a*a + a) * a, where a is used four times", ("a",), (1.5,),
+     lambda a: (a * a + a) * a),
+    ("z = tanh(s*s + s) with s = a + b (a diamond)", ("a", "b"), (0.3, -0.8),
+     lambda a, b: _tanh((a + b) * (a + b) + (a + b))),
+]
+
+
+def _build(names, values, expr):
+    leaves = [Value(v, label=n) for n, v in zip(names, values)]
+    return leaves, expr(*leaves)
+
+
+def _numerical_grads(values, expr, h=1e-6):
+    grads = []
+    for i in range(len(values)):
+        up, down = list(values), list(values)
+        up[i] += h
+        down[i] -= h
+        grads.append((expr(*up) - expr(*down)) / (2 * h))
+    return grads
+
+
+def _all_nodes(root) -> list:
+    """Every node of the graph, found without any ordering (a plain flood fill)."""
+    seen, todo = {id(root): root}, [root]
+    while todo:
+        for child in todo.pop()._prev:
+            if id(child) not in seen:
+                seen[id(child)] = child
+                todo.append(child)
+    return list(seen.values())
+
+
+# ---- 1. the backward step of multiplication ------------------------------------------------
+def _test_multiply(multiply):
+    for x, y, g in [(2.0, -3.0, 1.0), (-1.5, 4.0, 0.5), (0.5, 0.25, -2.0)]:
+        a, b = Value(x, label="a"), Value(y, label="b")
+        a.grad, b.grad = 0.75, -0.25  # as if another path had already passed gradient in
+        out = multiply(a, b)
+        if out is None:
+            return "multiply(a, b) returned None: return the new node `out`"
+        if not hasattr(out, "data") or not close(out.data, x * y):
+            return f"multiply(a, b) with a = {x}, b = {y}: out.data should be {x * y}"
+        if (a.grad, b.grad) != (0.75, -0.25):
+            return ("computing the product already changed a.grad or b.grad: gradients "
+                    "should only flow when out._backward() is called")
+        if not callable(getattr(out, "_backward", None)):
+            return "out has no _backward to call: set out._backward = _backward"
+        out.grad = g
+        out._backward()
+        want_a, want_b = 0.75 + y * g, -0.25 + x * g
+        if close(a.grad, want_a) and close(b.grad, want_b):
+            continue
+        where = f"(a = {x}, b = {y}, out.grad = {g}, and a.grad was 0.75 before)"
+        if close(a.grad, y * g) or close(b.grad, x * g):
+            return (f"a.grad became {a.grad}, but it should be 0.75 + {y} × {g} = {want_a} "
+                    f"{where}: add to the gradient with +=, do not overwrite it with =")
+        if close(a.grad, 0.75 + x * g):
+            return (f"a.grad became {a.grad} {where}: the derivative of a*b with respect to a "
+                    "is b.data, not a.data (the operands are swapped)")
+        if close(a.grad, 0.75 + y * x * y):
+            return (f"a.grad became {a.grad} {where}: multiply by out.grad (the gradient "
+                    "arriving from above), not by out.data")
+        if close(a.grad, 0.75 + y):
+            return (f"a.grad became {a.grad} {where}: the chain rule multiplies the local "
+                    "derivative b.data by out.grad")
+        return (f"after out._backward(), a.grad = {a.grad} and b.grad = {b.grad}; expected "
+                f"{want_a} and {want_b} {where}")
+    a = Value(3.0, label="a")
+    out = multiply(a, a)
+    out.grad = 1.0
+    out._backward()
+    if not close(a.grad, 6.0):
+        return (f"for out = a*a with a = 3, a.grad became {a.grad}, but d(a²)/da = 2a = 6: "
+                "both operands are the same node, so both lines must add (+=) to it")
+    return None
+
+
+multiply = Exercise(
+    title="The backward step of *",
+    answer_name="multiply",
+    test=_test_multiply,
+    hint_text=("out = a*b, so d(out)/da = b.data and d(out)/db = a.data. Inside _backward, "
+               "add each local derivative times out.grad to the operand's grad with +=."),
+    solution_code='''
+        from grad.exercises.autograd import Value  # the notebook's Value class works too
+
+        def multiply(a, b):
+            out = Value(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += b.data * out.grad
+                b.grad += a.data * out.grad
+            out._backward = _backward
+            return out
+    ''',
+    mistakes=['''
+        from grad.exercises.autograd import Value
+
+        def multiply(a, b):
+            out = Value(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad = b.data * out.grad     # overwrites what other paths brought
+                b.grad = a.data * out.grad
+            out._backward = _backward
+            return out
+    ''', '''
+        from grad.exercises.autograd import Value
+
+        def multiply(a, b):
+            out = Value(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += a.data * out.grad    # swapped operands
+                b.grad += b.data * out.grad
+            out._backward = _backward
+            return out
+    ''', '''
+        from grad.exercises.autograd import Value
+
+        def multiply(a, b):
+            out = Value(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += b.data * out.data    # out.data instead of out.grad
+                b.grad += a.data * out.data
+            out._backward = _backward
+            return out
+    ''', '''
+        from grad.exercises.autograd import Value
+
+        def multiply(a, b):
+            out = Value(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += b.data               # forgets the gradient arriving from above
+                b.grad += a.data
+            out._backward = _backward
+            return out
+    '''],
+)
+
+
+# ---- 2. topological order ---------------------------------------------------------------
+def _test_topo_sort(topo_sort):
+    for name, names, values, expr in GRAPHS:
+        _, root = _build(names, values, expr)
+        order = topo_sort(root)
+        if order is None:
+            return "topo_sort returned None: return the list of nodes"
+        try:
+            order = list(order)
+        except TypeError:
+            return f"topo_sort should return a list of nodes, got {type(order).__name__}"
+        nodes = _all_nodes(root)
+        ids = [id(v) for v in order]
+        if any(not hasattr(v, "_prev") for v in order):
+            return "the list should contain the graph's nodes (Value objects)"
+        if len(set(ids)) != len(ids):
+            twice = next(v for v in order if ids.count(id(v)) > 1)
+            return (f"for {name}, node {twice.label or twice._op!r} appears more than once: "
+                    "remember which nodes you have visited")
+        if set(ids) != {id(v) for v in nodes}:
+            return (f"for {name}, the list has {len(order)} nodes but the graph has "
+                    f"{len(nodes)}: visit the operands of every node, recursively")
+        position = {id(v): i for i, v in enumerate(order)}
+        for v in order:
+            for child in v._prev:
+                if position[id(child)] > position[id(v)]:
+                    what = repr(child.label) if child.label else f"the {child._op!r} node"
+                    return (f"for {name}, the {v._op!r} node comes before its operand "
+                            f"{what}: append a node only after all its operands (post-order)")
+    return None
+
+
+topo_sort = Exercise(
+    title="Topological order",
+    answer_name="topo_sort",
+    test=_test_topo_sort,
+    hint_text=("write a recursive build(v): if v was not visited, mark it, call build on each "
+               "of v._prev, and only then append v to the list. Start with build(root)."),
+    solution_code='''
+        def topo_sort(root):
+            order, visited = [], set()
+            def build(v):
+                if v not in visited:
+                    visited.add(v)
+                    for child in v._prev:
+                        build(child)
+                    order.append(v)      # after all of v's operands
+            build(root)
+            return order
+    ''',
+    mistakes=['''
+        def topo_sort(root):
+            order, visited = [], set()
+            def build(v):
+                if v not in visited:
+                    visited.add(v)
+                    order.append(v)      # pre-order: before its operands
+                    for child in v._prev:
+                        build(child)
+            build(root)
+            return order
+    ''', '''
+        def topo_sort(root):
+            order = []
+            def build(v):                # no visited set: shared nodes come twice
+                for child in v._prev:
+                    build(child)
+                order.append(v)
+            build(root)
+            return order
+    ''', '''
+        def topo_sort(root):
+            return list(root._prev) + [root]   # only one level deep
+    '''],
+)
+
+
+# ---- 3. backward() --------------------------------------------------------------------
+def _test_run_backward(run_backward):
+    for name, names, values, expr in GRAPHS:
+        leaves, root = _build(names, values, expr)
+        run_backward(root)  # whatever it returns, only the gradients count
+        want = _numerical_grads(values, expr)
+        got = [v.grad for v in leaves]
+        if root.grad == 0:
+            return (f"for {name}, root.grad is still 0 after backward: seed it with "
+                    "root.grad = 1.0 (d root / d root = 1) before the loop")
+        if not close(root.grad, 1.0, rel=1e-9):
+            return f"for {name}, root.grad is {root.grad} after backward; it should be 1.0"
+        if all(g == 0 for g in got) and any(abs(w) > 1e-6 for w in want):
+            return (f"for {name}, the gradient never reached the inputs (all still 0): call "
+                    "_backward() on every node, output first (reversed topological order)")
+        for leaf, g, w in zip(leaves, got, want):
+            if not close(g, w, rel=1e-4, abs_=1e-6):
+                return (f"for {name}, {leaf.label}.grad is {g:.4f} but should be {w:.4f}: "
+                        "visit the nodes in reversed topological order (the output first)")
+    return None
+
+
+run_backward = Exercise(
+    title="backward()",
+    answer_name="run_backward",
+    test=_test_run_backward,
+    hint_text=("get a topological order of the graph, set root.grad = 1.0, then call "
+               "node._backward() for every node of reversed(order)."),
+    solution_code='''
+        from grad import topological_order  # or yours from this notebook
+
+        def run_backward(root):
+            root.grad = 1.0
+            for node in reversed(topological_order(root)):
+                node._backward()
+    ''',
+    mistakes=['''
+        from grad import topological_order
+
+        def run_backward(root):
+            for node in reversed(topological_order(root)):   # no seed
+                node._backward()
+    ''', '''
+        from grad import topological_order
+
+        def run_backward(root):
+            root.grad = 1.0
+            for node in topological_order(root):   # inputs first: not reversed
+                node._backward()
+    ''', '''
+        def run_backward(root):
+            root.grad = 1.0
+            root._backward()                       # only the last step
+    '''],
+)
+
+
+# ---- 4. predict a gradient --------------------------------------------------------------
+def _test_a_grad(answer):
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return f"a_grad should be a number, got {type(answer).__name__}"
+    if close(answer, 13.0):
+        return None
+    known = {
+        3.0: "that is what the buggy backward (= instead of +=) gives: only the last path "
+             "counts. Add up every path from d back to a",
+        12.0: "you found the paths through b and c; a is also added directly in d = c + a",
+        7.0: "that counts two of the three paths (direct, through c, through b); add the third",
+        1.0: "that is only the direct path d = c + a; a also reaches d through c and b",
+    }
+    for value, why in known.items():
+        if close(answer, value):
+            return f"{answer} is not it: {why}"
+    return f"{answer} is not it: d = 2a² + a, so the paths from d back to a must add up to 4a + 1"
+
+
+a_grad = Exercise(
+    title="Predict a.grad",
+    answer_name="a_grad",
+    test=_test_a_grad,
+    hint_text=("list every path from d back to a and add them up: the direct one (d = c + a), "
+               "the one through c = b * a where a is the second factor, and the one through "
+               "b = a + a (which reaches a twice)."),
+    solution_code='''
+        # d = c + a, c = b * a, b = a + a, with a = 3 (so b = 6, c = 18)
+        # direct:               d.grad × 1                    = 1
+        # through c (a as factor): d.grad × 1 × b.data        = 6
+        # through b (twice):    d.grad × 1 × a.data × (1 + 1) = 6
+        a_grad = 1 + 6 + 6
+    ''',
+    mistakes=["a_grad = 3.0", "a_grad = 12.0", "a_grad = 7", "a_grad = 1.0"],
+)

@@ -1,0 +1,296 @@
+"""BackpropStepper: each step shows the right node, gradients and chain-rule text."""
+import math
+import re
+
+import matplotlib
+import pytest
+
+import grad
+from grad import Value, weighted_sum
+from grad.widgets.backprop import (CURRENT_COLOR, DONE_COLOR, RECEIVING_COLOR,
+                                   BackpropStepper)
+
+matplotlib.use("Agg")
+
+
+def neuron(V=Value):
+    x1, x2 = V(2.0, label="x1"), V(0.0, label="x2")
+    w1, w2 = V(-3.0, label="w1"), V(1.0, label="w2")
+    b = V(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    s = x1w1 + x2w2
+    s.label = "x1w1x2w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def by_label(root):
+    return {v.label: v for v in grad.topological_order(root)}
+
+
+def fill(source, label):
+    """The fill colour and grad text that the DOT source gives the box labelled `label`."""
+    m = re.search(r'\[label="(?:\{ )?' + re.escape(label) + r' \| data [^|]* \| grad ([^ "]*)'
+                  r'(?: \})?"[^\]]*fillcolor="([^"]*)"', source)
+    assert m, f"no box labelled {label} in the drawing"
+    return m.group(2), float(m.group(1))
+
+
+def test_steps_are_the_computed_nodes_in_reversed_topological_order():
+    w = BackpropStepper(neuron())
+    assert [v.label for v in w.steps] == ["o", "n", "x1w1x2w2", "x2w2", "x1w1"]
+    assert (w.slider.min, w.slider.max, w.slider.value) == (0, 5, 2)
+
+
+def test_the_default_state_and_the_snapshot():
+    w = BackpropStepper(neuron())
+    src = w.graph.source
+    assert fill(src, "n") == (CURRENT_COLOR, 0.5)
+    assert fill(src, "o") == (DONE_COLOR, 1.0)
+    assert fill(src, "b") == (RECEIVING_COLOR, 0.5)
+    assert fill(src, "x1w1x2w2") == (RECEIVING_COLOR, 0.5)
+    assert fill(src, "x1w1")[1] == 0.0
+    snap = w._repr_mimebundle_()["image/svg+xml"]
+    assert snap.lstrip().startswith("<?xml") or "<svg" in snap[:500]
+    assert snap.rstrip().endswith("</svg>")
+    assert w.view.value == snap
+    assert "step 2 of 5" in w.text.value and "x1w1x2w2.grad += 1 × 0.5000 = 0.5000" in w.text.value
+
+
+def test_moving_the_slider_moves_the_highlight_the_grads_and_the_text():
+    w = BackpropStepper(neuron())
+    shown = {}
+    for k in range(6):
+        w.slider.value = k
+        shown[k] = (w.graph.source, w.text.value, w.svg)
+    assert len({s for s, _, _ in shown.values()}) == 6
+    assert len({t for _, t, _ in shown.values()}) == 6
+    # step 0: only the seed
+    assert fill(shown[0][0], "o") == (RECEIVING_COLOR, 1.0)
+    assert fill(shown[0][0], "n")[1] == 0.0
+    assert "only the output's grad is seeded" in shown[0][1]
+    # step 1: tanh turns 1 into 0.5
+    assert fill(shown[1][0], "o") == (CURRENT_COLOR, 1.0)
+    assert fill(shown[1][0], "n") == (RECEIVING_COLOR, 0.5)
+    assert "(1 − o²) × o.grad = 0.5000 × 1.0000 = 0.5000" in shown[1][1]
+    # step 3: the highlight has moved on, earlier nodes are done
+    assert fill(shown[3][0], "x1w1x2w2")[0] == CURRENT_COLOR
+    assert fill(shown[3][0], "n")[0] == DONE_COLOR
+    assert fill(shown[3][0], "x1w1") == (RECEIVING_COLOR, 0.5)
+    assert fill(shown[3][0], "x1")[1] == 0.0
+    # step 5: the inputs are filled
+    assert fill(shown[5][0], "x1w1")[0] == CURRENT_COLOR
+    assert fill(shown[5][0], "x1") == (RECEIVING_COLOR, -1.5)
+    assert fill(shown[5][0], "w1") == (RECEIVING_COLOR, 1.0)
+    assert "x1.grad += w1 × x1w1.grad = -3.0000 × 0.5000 = -1.5000" in shown[5][1]
+    assert "Done" in shown[5][1]
+
+
+def test_the_grads_after_each_step_replay_the_backward_pass():
+    w = BackpropStepper(neuron())
+    w.slider.value = 1
+    assert w.grads[w.steps[1]] == pytest.approx(0.5)          # n
+    assert all(g == 0 for v, g in w.grads.items() if v.label not in ("o", "n"))
+    w.slider.value = 4
+    labels = {v.label: g for v, g in w.grads.items()}
+    assert labels["x2"] == pytest.approx(0.5) and labels["x1"] == 0.0
+
+
+def check_last_step_is_backward(make):
+    w = BackpropStepper(make())
+    w.slider.value = w.slider.max
+    reference = make()
+    reference.backward()
+    want = [v.grad for v in grad.topological_order(reference)]
+    got = [w.grads[v] for v in w.order]
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-15)
+    return w
+
+
+def test_the_last_step_equals_backward():
+    check_last_step_is_backward(neuron)
+
+
+def every_op():
+    a, b, c = Value(1.5, label="a"), Value(-0.5, label="b"), Value(2.0, label="c")
+    d = (a * b + c) ** 2 / a - b.exp()
+    e = (-d).sigmoid() + (a ** c).log() - (d * 0.3).tanh()
+    f = weighted_sum([a, b], [c, d], e).relu() + (a // c) + b.relu() + 3
+    f.label = "f"
+    return f
+
+
+def test_every_package_op_is_explained_and_agrees_with_its_backward():
+    w = check_last_step_is_backward(every_op)
+    ops = {v._op for v in w.steps}
+    assert {"+", "-", "*", "/", "**2", "**", "neg", "exp", "log", "tanh", "sigmoid",
+            "ReLU", "w·x+b", "//"} <= ops
+    for k in range(len(w.steps) + 1):
+        text = w.describe(k)
+        assert "⚠" not in text and "not known" not in text, text
+    assert "a.grad += c × t" in " ".join(w.describe(k) for k in range(len(w.steps) + 1))
+
+
+def test_reused_nodes_accumulate_in_the_text():
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    d = a * b
+    d.label = "d"
+    e = a + b
+    e.label = "e"
+    f = d * e
+    f.label = "f"
+    w = BackpropStepper(f, step=3)
+    assert "a.grad += b × d.grad = 3.0000 × 1.0000 = 3.0000 (in total -3.0000)" in w.describe()
+    assert fill(w.graph.source, "a")[1] == -3.0
+    aa = Value(3.0, label="a")
+    twice = aa + aa
+    text = BackpropStepper(twice).describe(1)
+    assert "(in total 1.0000)" in text and "(in total 2.0000)" in text
+
+
+def test_buttons_move_the_slider_within_its_range():
+    w = BackpropStepper(neuron(), step=0)
+    w.prev_button.click()
+    assert w.slider.value == 0
+    w.next_button.click()
+    assert w.slider.value == 1 and "step 1 of 5" in w.text.value
+    w.next_button.click()
+    assert w.slider.value == 2 and fill(w.graph.source, "n")[0] == CURRENT_COLOR
+    w.prev_button.click()
+    assert w.slider.value == 1
+    w.slider.value = 5
+    w.next_button.click()
+    assert w.slider.value == 5
+
+
+def test_the_graph_gets_its_own_grads_back():
+    o = neuron()
+    w = BackpropStepper(o)
+    for k in (5, 0, 3):
+        w.slider.value = k
+        assert all(v.grad == 0 for v in w.order)  # a fresh graph stays fresh
+    o.backward()
+    before = {v: v.grad for v in w.order}
+    for k in (0, 2, 5):
+        w.slider.value = k
+        assert {v: v.grad for v in w.order} == before
+
+
+class Mine:
+    """A learner's closure-style Value, with a switch for the `=` bug."""
+    overwrite = False
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data, self.grad = data, 0.0
+        self._backward = lambda: None
+        self._prev, self._op, self.label = tuple(_children), _op, label
+
+    def _put(self, v, amount):
+        v.grad = amount if self.overwrite else v.grad + amount
+
+    def __add__(self, other):
+        out = type(self)(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self._put(self, out.grad)
+            self._put(other, out.grad)
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        out = type(self)(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self._put(self, other.data * out.grad)
+            self._put(other, self.data * out.grad)
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        out = type(self)(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():
+            self._put(self, (1 - out.data ** 2) * out.grad)
+        out._backward = _backward
+        return out
+
+
+class Buggy(Mine):
+    overwrite = True
+
+
+def test_it_steps_through_a_learners_own_value_class():
+    w = BackpropStepper(neuron(Mine))
+    w.slider.value = 5
+    assert {v.label: round(g, 4) for v, g in w.grads.items()}["x1"] == -1.5
+    assert "⚠" not in w.describe()
+
+
+def test_it_flags_a_backward_step_that_overwrites():
+    a, b = Buggy(-2.0, label="a"), Buggy(3.0, label="b")
+    d = a * b
+    d.label = "d"
+    e = a + b
+    e.label = "e"
+    f = d * e
+    f.label = "f"
+    w = BackpropStepper(f, step=2)
+    assert "⚠" not in w.describe()
+    w.slider.value = 3
+    assert "⚠ but this node's _backward() left a.grad = 3.0000, not -3.0000" in w.describe()
+    assert "overwrite" in w.text.value and "⚠" in w.graph.source
+
+
+def test_a_failing_backward_step_is_shown_not_raised():
+    a, b = Mine(2.0, label="a"), Mine(3.0, label="b")
+    c = a * b
+    c.label = "c"
+
+    def broken():
+        raise NotImplementedError("not written yet")
+    c._backward = broken
+    w = BackpropStepper(c, step=1)
+    assert "raised NotImplementedError: not written yet" in w.describe()
+
+
+def test_unlabelled_nodes_get_names_in_the_text_and_the_drawing():
+    x = Value(1.5)
+    y = (x * 2 + 1).tanh()
+    w = BackpropStepper(y, step=1)
+    assert "t3 = tanh(t2)" in w.describe()
+    assert 'label="t2 | data' in w.graph.source or 'label="{ t2 | data' in w.graph.source
+    assert y.label == "" and y._prev[0].label == ""   # the labels are put back
+
+
+def test_bad_input_gives_clear_errors():
+    with pytest.raises(TypeError, match="needs a Value"):
+        BackpropStepper(3.0)
+    with pytest.raises(ValueError, match="from 0 to 5"):
+        BackpropStepper(neuron(), step=6)
+    with pytest.raises(ValueError, match="from 0 to 5"):
+        BackpropStepper(neuron()).describe(-1)
+    x = Value(0.0)
+    for _ in range(70):
+        x = x + 1
+    with pytest.raises(ValueError, match="at most 60"):
+        BackpropStepper(x)
+
+
+def test_a_single_leaf_has_no_steps():
+    w = BackpropStepper(Value(2.0, label="x"))
+    assert w.steps == [] and w.slider.max == 0
+    assert "x.grad = 1" in w.describe()
+
+
+def test_describe_on_several_lines():
+    text = BackpropStepper(neuron()).describe(5, multiline=True)
+    lines = text.splitlines()
+    assert lines[0] == "step 5 of 5: x1w1 = x1 * w1 (*), x1w1.grad = 0.5000:"
+    assert lines[1] == "    x1.grad += w1 × x1w1.grad = -3.0000 × 0.5000 = -1.5000"
+    assert lines[-1].startswith("Done") and lines[-1].endswith(".")
