@@ -1,0 +1,354 @@
+"""Notebook 06: a neuron's forward pass, counting parameters, a layer's parameters, an MLP's forward pass.
+
+Each checker builds the learner's object and the package's (`grad.nn`) with the same
+`random.seed`, on several sizes and inputs, and compares outputs and gradients.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+
+from grad.engine import Value
+from grad.exercises import Exercise, close
+from grad.nn import MLP, Layer, Neuron
+
+
+def _inputs(n: int, shift: float = 0.0) -> list[float]:
+    """A fixed, varied input vector of length n (no zeros, mixed signs)."""
+    return [round(0.9 * math.sin(1.7 * k + 0.4 + shift) + 0.15 * (-1) ** k, 3) for k in range(n)]
+
+
+def _grads_differ(mine: list[Value], ref: list[Value]) -> bool:
+    return any(not close(a.grad, b.grad, rel=1e-6, abs_=1e-9) for a, b in zip(mine, ref))
+
+
+# ---- 1. a neuron's forward pass ------------------------------------------------------------
+def _test_neuron(cls) -> str | None:
+    for nin, seed, bias in ((1, 0, 0.5), (2, 1, -0.3), (3, 2, 1.2), (5, 3, -0.8)):
+        random.seed(seed)
+        mine = cls(nin)
+        random.seed(seed)
+        ref = Neuron(nin, activation="tanh")
+        if len(mine.w) != nin:
+            return f"TanhNeuron({nin}) has {len(mine.w)} weights; keep the __init__ as given"
+        mine.b.data = ref.b.data = bias  # a bias that is not 0, so forgetting it shows
+        x = _inputs(nin, seed)
+        out = mine(x)
+        if out is None:
+            return f"TanhNeuron({nin})({x}) returned None: is the `return` missing?"
+        if not isinstance(out, Value):
+            return (f"TanhNeuron({nin})({x}) returned a {type(out).__name__}, not a Value: build "
+                    "the output from the Values self.w and self.b so backward() can reach them")
+        expected = ref(x)
+        if not close(out.data, expected.data):
+            z = sum(w.data * xi for w, xi in zip(ref.w, x))
+            if close(out.data, z + bias):
+                return (f"for x = {x} you returned w·x + b = {out.data:.4f}, but the neuron's "
+                        f"output is tanh(w·x + b) = {expected.data:.4f}: the activation is missing")
+            if close(out.data, math.tanh(z)) or close(out.data, z):
+                return (f"with bias b = {bias} the output should be {expected.data:.4f}, you returned "
+                        f"{out.data:.4f}: the bias is missing (start the sum at self.b)")
+            return (f"TanhNeuron({nin}) with weights {[round(w.data, 4) for w in ref.w]}, bias "
+                    f"{bias} and x = {x} should output {expected.data:.4f}, you returned {out.data:.4f}")
+        out.backward()
+        expected.backward()
+        if _grads_differ(mine.w + [mine.b], ref.parameters()):
+            return ("the output is right but the gradients of w and b are not: compute it with "
+                    "Value operations on self.w and self.b (no .data inside)")
+    return None
+
+
+neuron = Exercise(
+    title="A neuron's forward pass",
+    answer_name="TanhNeuron",
+    test=_test_neuron,
+    hint_text="multiply each weight by its input, add them up starting from the bias, then "
+              "apply tanh: `sum((wi * xi for wi, xi in zip(self.w, x)), self.b).tanh()`.",
+    solution_code='''
+        import random
+        from grad import Value
+
+        class TanhNeuron:
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # w·x + b
+                return act.tanh()
+    ''',
+    mistakes=['''
+        import random
+        from grad import Value
+
+        class TanhNeuron:  # forgets the bias
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                return sum(wi * xi for wi, xi in zip(self.w, x)).tanh()
+    ''', '''
+        import random
+        from grad import Value
+
+        class TanhNeuron:  # forgets the activation
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                return sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+    ''', '''
+        import math, random
+        from grad import Value
+
+        class TanhNeuron:  # right number, but computed outside the graph
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                z = sum(wi.data * xi for wi, xi in zip(self.w, x)) + self.b.data
+                return Value(math.tanh(z))
+    '''],
+)
+
+
+# ---- 2. counting parameters ----------------------------------------------------------------
+SIZES = [(1, [1]), (3, [4, 4, 1]), (2, [16, 16, 1]), (5, [3]), (4, [10, 1]), (2, [1, 1, 1, 1]),
+         (7, [2, 9])]
+
+
+def _test_count(count_parameters) -> str | None:
+    for nin, nouts in SIZES:
+        got = count_parameters(nin, list(nouts))
+        if got is None:
+            return f"count_parameters({nin}, {nouts}) returned None: is the `return` missing?"
+        expected = len(MLP(nin, nouts).parameters())
+        if not isinstance(got, numbers.Real) or isinstance(got, bool):
+            return f"count_parameters({nin}, {nouts}) returned {got!r}, not a number"
+        if got == expected:
+            continue
+        sizes = [nin] + nouts
+        weights_only = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        same_input = sum((nin + 1) * n for n in nouts)
+        if got == weights_only:
+            return (f"count_parameters({nin}, {nouts}) returned {got}: that counts the weights "
+                    f"only; every neuron also has a bias (the answer is {expected})")
+        if got == same_input:
+            return (f"count_parameters({nin}, {nouts}) returned {got}: each layer's inputs are "
+                    "the previous layer's outputs, not the network's nin")
+        return f"count_parameters({nin}, {nouts}) returned {got}, but MLP({nin}, {nouts}) has {expected}"
+    return None
+
+
+count = Exercise(
+    title="Counting parameters",
+    answer_name="count_parameters",
+    test=_test_count,
+    hint_text="a layer with nin inputs and nout neurons has nout * (nin + 1) parameters (nin "
+              "weights and a bias per neuron); the next layer's nin is this layer's nout.",
+    solution_code='''
+        def count_parameters(nin, nouts):
+            sizes = [nin] + list(nouts)
+            return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    ''',
+    mistakes=['''
+        def count_parameters(nin, nouts):  # forgets the biases
+            sizes = [nin] + list(nouts)
+            return sum(a * b for a, b in zip(sizes, sizes[1:]))
+    ''', '''
+        def count_parameters(nin, nouts):  # every layer reads the network's inputs
+            return sum((nin + 1) * n for n in nouts)
+    '''],
+)
+
+
+# ---- 3. a layer's parameters ---------------------------------------------------------------
+def _test_layer_parameters(cls) -> str | None:
+    for nin, nout, seed in ((2, 3, 1), (1, 1, 0), (3, 4, 2), (4, 2, 3)):
+        random.seed(seed)
+        layer = cls(nin, nout)
+        random.seed(seed)
+        ref = Layer(nin, nout, activation="tanh")
+        got = layer.parameters()
+        if got is None:
+            return "parameters() returned None: is the `return` missing?"
+        if not isinstance(got, list):
+            return f"parameters() returned a {type(got).__name__}; return a list"
+        if any(isinstance(p, (list, tuple)) for p in got):
+            return ("parameters() returned a list of lists (one per neuron); return one flat "
+                    "list of Values, e.g. with a double loop in a list comprehension")
+        own = [p for n in layer.neurons for p in n.parameters()]
+        expected = nout * (nin + 1)
+        if len(got) != expected:
+            biases = sum(any(p is n.b for n in layer.neurons) for p in got)
+            if biases == 0 and len(got) == nin * nout:
+                return (f"TanhLayer({nin}, {nout}) has {expected} parameters, you returned "
+                        f"{len(got)}: the biases are missing")
+            return f"Layer({nin}, {nout}) has {expected} parameters; you returned {len(got)}"
+        if any(not isinstance(p, Value) for p in got):
+            return "every parameter must be a Value (the neuron's own w and b, not their .data)"
+        ids = {id(p) for p in own}
+        if len({id(p) for p in got}) != len(got) or any(id(p) not in ids for p in got):
+            return ("return the neurons' own Values, each once (copies would not be trained: an "
+                    "update to a copy never reaches the neuron)")
+        if sorted(p.data for p in got) != sorted(p.data for p in ref.parameters()):
+            return "your parameters differ from grad.nn.Layer's with the same seed"
+    return None
+
+
+layer_parameters = Exercise(
+    title="A layer's parameters",
+    answer_name="TanhLayer",
+    test=_test_layer_parameters,
+    hint_text="collect every neuron's parameters into one flat list: "
+              "`[p for n in self.neurons for p in n.parameters()]`.",
+    solution_code='''
+        from grad.nn import Neuron
+
+        class TanhLayer:
+            def __init__(self, nin, nout):
+                self.neurons = [Neuron(nin, activation="tanh") for _ in range(nout)]
+
+            def parameters(self):
+                return [p for n in self.neurons for p in n.parameters()]
+    ''',
+    mistakes=['''
+        from grad.nn import Neuron
+
+        class TanhLayer:  # a list of lists
+            def __init__(self, nin, nout):
+                self.neurons = [Neuron(nin, activation="tanh") for _ in range(nout)]
+
+            def parameters(self):
+                return [n.parameters() for n in self.neurons]
+    ''', '''
+        from grad.nn import Neuron
+
+        class TanhLayer:  # weights only
+            def __init__(self, nin, nout):
+                self.neurons = [Neuron(nin, activation="tanh") for _ in range(nout)]
+
+            def parameters(self):
+                return [w for n in self.neurons for w in n.w]
+    ''', '''
+        from grad import Value
+        from grad.nn import Neuron
+
+        class TanhLayer:  # copies: training them would not change the layer
+            def __init__(self, nin, nout):
+                self.neurons = [Neuron(nin, activation="tanh") for _ in range(nout)]
+
+            def parameters(self):
+                return [Value(p.data) for n in self.neurons for p in n.parameters()]
+    '''],
+)
+
+
+# ---- 4. an MLP's forward pass --------------------------------------------------------------
+def _test_mlp_call(cls) -> str | None:
+    for nin, nouts, seed in ((1, [1], 0), (2, [3, 1], 1), (3, [4, 4, 1], 2), (2, [2, 2], 3),
+                             (3, [5, 2], 4)):
+        random.seed(seed)
+        mine = cls(nin, nouts)
+        random.seed(seed)
+        ref = MLP(nin, nouts, activation="tanh")
+        x = _inputs(nin, seed)
+        try:
+            out = mine(x)
+        except ValueError as e:  # a layer got an input of the wrong length
+            return (f"MyMLP({nin}, {nouts})({x}) raised ValueError: {e}. Each layer reads the "
+                    "previous layer's output: feed x = layer(x) forward")
+        if out is None:
+            return f"MyMLP({nin}, {nouts})({x}) returned None: is the `return` missing?"
+        expected = ref(x)
+        outs = out if isinstance(out, list) else [out]
+        exps = expected if isinstance(expected, list) else [expected]
+        if len(outs) != len(exps) or any(not isinstance(o, Value) for o in outs):
+            shape = "a single Value" if len(exps) == 1 else f"a list of {len(exps)} Values"
+            got = (f"a list of {len(out)} items" if isinstance(out, list)
+                   else f"a {type(out).__name__}")
+            return (f"MyMLP({nin}, {nouts})({x}) should return {shape} (what the last layer "
+                    f"returns), got {got}")
+        if any(not close(o.data, e.data) for o, e in zip(outs, exps)):
+            return (f"MyMLP({nin}, {nouts})({x}) returned {[round(o.data, 4) for o in outs]}, "
+                    f"expected {[round(e.data, 4) for e in exps]}: feed each layer's output to "
+                    "the next layer")
+        sum(outs).backward()
+        sum(exps).backward()
+        if _grads_differ([p for l in mine.layers for p in l.parameters()], ref.parameters()):
+            return "the outputs are right but the gradients are not: keep every step in Values"
+    return None
+
+
+mlp_call = Exercise(
+    title="An MLP's forward pass",
+    answer_name="MyMLP",
+    test=_test_mlp_call,
+    hint_text="loop over self.layers and replace x by layer(x) each time; return the last x.",
+    solution_code='''
+        from grad.nn import Layer
+
+        class MyMLP:
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x
+    ''',
+    mistakes=['''
+        from grad.nn import Layer
+
+        class MyMLP:  # every layer reads the network's input
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                for layer in self.layers:
+                    out = layer(x)
+                return out
+    ''', '''
+        from grad.nn import Layer
+
+        class MyMLP:  # returns every layer's output
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                outs = []
+                for layer in self.layers:
+                    x = layer(x)
+                    outs.append(x)
+                return outs
+    ''', '''
+        from grad.nn import Layer
+
+        class MyMLP:  # only the first layer
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                return self.layers[0](x)
+    '''],
+)
