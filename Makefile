@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-unit test-notebooks test-torch setup bench assets clean execute
+.PHONY: lab test test-unit test-notebooks test-browser test-torch setup bench assets clean execute
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,10 @@ test-unit: setup
 
 test-notebooks: setup
 	$(PY) -m pytest -q notebooks $(NBVAL)
+
+test-browser: setup
+	@bash scripts/setup.sh --browser
+	GRAD_TEST_BROWSER=1 $(PY) -m pytest -q tests/browser
 
 test-torch: setup
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the course needs, and does nothing that is already done:
 #   1. Python 3.9+ with venv, 2. a virtual environment in .venv with the package
-#   (editable) and the course and test dependencies, 3. Graphviz's `dot` program.
+#   (editable) and the course and test dependencies, 3. Graphviz's `dot` program;
+#   with --browser, 4. Chromium and Playwright for the browser tests.
 # As root on Debian/Ubuntu it installs missing system packages with apt-get;
 # otherwise it prints the exact command to run.
 set -euo pipefail
@@ -71,5 +72,24 @@ if ! command -v dot >/dev/null 2>&1; then
     else
         say "Graphviz's 'dot' program is missing: graphs cannot be drawn until you install it:"
         say "    sudo apt-get install graphviz        (Debian/Ubuntu; macOS: brew install graphviz)"
+    fi
+fi
+
+# 4. For the browser tests: Debian's Chromium and Playwright for Python (which drives the
+#    system's Chromium: no browser download)
+if [ "${1:-}" = "--browser" ]; then
+    if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+        if can_apt; then
+            say "installing Chromium (apt-get)"
+            apt_install chromium
+        else
+            say "the browser tests need Chromium. Install it with:  sudo apt-get install chromium"
+            exit 1
+        fi
+    fi
+    if ! "$VENV/bin/python" -c 'import playwright' >/dev/null 2>&1; then
+        say "installing Playwright for Python into $VENV"
+        "$VENV/bin/python" -m pip install --quiet playwright 2>&1 | grep -v '^WARNING: Location' || true
+        "$VENV/bin/python" -c 'import playwright' || { say "installing Playwright failed"; exit 1; }
     fi
 fi

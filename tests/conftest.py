@@ -8,5 +8,8 @@ settings.register_profile("default", deadline=None, max_examples=60,
 settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=150)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
-# tests/torch compares with PyTorch itself; `make test-torch` installs torch and runs it.
-collect_ignore = [] if os.environ.get("GRAD_TEST_TORCH") else ["torch"]
+# Two suites run only on request, by their own make targets, which install what they need:
+# tests/torch compares with PyTorch itself (`make test-torch`); tests/browser drives the
+# course in JupyterLab and Chromium (`make test-browser`).
+collect_ignore = [name for name, var in (("torch", "GRAD_TEST_TORCH"), ("browser", "GRAD_TEST_BROWSER"))
+                  if not os.environ.get(var)]

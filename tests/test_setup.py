@@ -60,7 +60,7 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^make test\b", ci, re.M)
+    assert re.search(r"^make test$", ci, re.M) and re.search(r"^make test-browser$", ci, re.M)
 
 
 def test_make_test_runs_unit_tests_and_strict_nbval():
