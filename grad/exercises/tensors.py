@@ -1,0 +1,396 @@
+"""Notebook 11 (tensors): undoing broadcasting, a linear layer's backward pass, a vectorized
+double loop, and the gradient of a broadcast product.
+
+References are computed independently of the answers, with explicit Python loops over
+the entries, on several shapes (rectangular and square, so that a transposed answer
+cannot pass by accident).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from grad.exercises import Exercise
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+class _NotAnArray(Exception):
+    """The answer returned something that is not an array of numbers (message: what)."""
+
+
+def _as_array(x: Any, what: str) -> np.ndarray:
+    """The answer as a float array; _NotAnArray says what it is instead."""
+    if x is None:
+        raise _NotAnArray(f"{what} returned None; return an array")
+    array = np.asarray(x) if not isinstance(x, (str, bytes)) else np.asarray(object())
+    if array.dtype.kind not in "biuf":
+        raise _NotAnArray(f"{what} returned {x!r}, not an array of numbers")
+    return array.astype(float)
+
+
+def _reports_non_arrays(test):
+    """Turn a _NotAnArray raised inside a test into the test's verdict."""
+    def wrapped(answer):
+        try:
+            return test(answer)
+        except _NotAnArray as e:
+            return str(e)
+    return wrapped
+
+
+def _callable(answer: Any, name: str) -> Optional[str]:
+    if not callable(answer):
+        return f"{name} should be a function, got {type(answer).__name__}: {answer!r}"
+    return None
+
+
+# ---- 1. undo broadcasting ---------------------------------------------------------------------
+UNBROADCAST_CASES = [
+    ((5, 3), (3,)),        # a bias added to every row
+    ((5, 3), (5, 1)),      # a column stretched across
+    ((5, 3), (1, 3)),      # a row stretched down (kept as 2-D)
+    ((2, 3, 4), (4,)),     # two leading axes added
+    ((2, 3, 4), (3, 1)),   # one axis added, one stretched
+    ((2, 3, 4), (2, 1, 4)),
+    ((2, 3, 4), (1, 3, 1)),
+    ((4, 3), (1, 1)),
+    ((6,), ()),            # a scalar
+    ((3, 4), (3, 4)),      # nothing to undo
+]
+
+
+def _reference_unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Each entry of g is added to the entry of the small operand it was copied from."""
+    out = np.zeros(shape)
+    extra = g.ndim - len(shape)
+    for idx in np.ndindex(*g.shape):
+        source = tuple(0 if n == 1 else i for i, n in zip(idx[extra:], shape))
+        out[source] += g[idx]
+    return out
+
+
+def _test_unbroadcast(unbroadcast) -> Optional[str]:
+    problem = _callable(unbroadcast, "unbroadcast")
+    if problem:
+        return problem
+    rng = _rng(11)
+    for gshape, shape in UNBROADCAST_CASES:
+        g = rng.normal(size=gshape)
+        keep = g.copy()
+        want = _reference_unbroadcast(g, shape)
+        got = unbroadcast(g, shape)
+        got = _as_array(got, f"unbroadcast(grad of shape {gshape}, {shape})")
+        if not np.array_equal(g, keep):
+            return "unbroadcast changed the array it was given; compute a new one instead (no in-place edits)"
+        where = f"for a gradient of shape {gshape} and an operand of shape {shape}"
+        if got.shape != tuple(shape):
+            if got.ndim > len(shape):
+                extra = got.ndim - len(shape)
+                return (f"{where} you returned shape {got.shape}: also sum over the "
+                        f"{'leading axis' if extra == 1 else f'{extra} leading axes'} "
+                        "that broadcasting added")
+            if got.ndim == len(shape) and any(n == 1 and m != 1 for n, m in zip(shape, got.shape)):
+                return (f"{where} you returned shape {got.shape}: also sum over every axis "
+                        "where the operand has size 1 but the gradient does not "
+                        "(keepdims=True keeps the axis)")
+            squeezed = tuple(n for n in shape if n != 1)
+            if got.shape == squeezed or got.ndim < len(shape):
+                return (f"{where} you returned shape {got.shape}: when you sum over an axis "
+                        "where the operand had size 1, keep that axis (keepdims=True)")
+            return f"{where} you returned shape {got.shape}; the gradient must have the operand's shape {shape}"
+        if not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+            n_copies = g.size // max(want.size, 1)
+            if n_copies > 1 and np.allclose(got * n_copies, want, rtol=1e-10, atol=1e-12):
+                return (f"{where} your numbers are {n_copies} times too small: every copy "
+                        "contributes its whole gradient, so sum, do not average")
+            return (f"{where} the shape is right but the numbers are not: each entry should be "
+                    "the sum of the gradients of all its copies")
+    return None
+
+
+unbroadcast = Exercise(
+    title="Undo broadcasting",
+    answer_name="unbroadcast",
+    test=_reports_non_arrays(_test_unbroadcast),
+    hint_text=("first sum over the leading axes that broadcasting added "
+               "(grad.ndim - len(shape) of them); then, for every axis where shape has a 1 but "
+               "grad does not, sum over that axis with keepdims=True."),
+    solution_code='''
+        import numpy as np
+
+        def unbroadcast(grad, shape):
+            extra = grad.ndim - len(shape)
+            if extra > 0:
+                grad = grad.sum(axis=tuple(range(extra)))
+            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+            if stretched:
+                grad = grad.sum(axis=stretched, keepdims=True)
+            return grad
+    ''',
+    mistakes=['''
+        def unbroadcast(grad, shape):   # only the leading axes: forgets stretched size-1 axes
+            while grad.ndim > len(shape):
+                grad = grad.sum(axis=0)
+            return grad
+    ''', '''
+        def unbroadcast(grad, shape):   # sums stretched axes but drops them (no keepdims)
+            while grad.ndim > len(shape):
+                grad = grad.sum(axis=0)
+            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+            if stretched:
+                grad = grad.sum(axis=stretched)
+            return grad
+    ''', '''
+        def unbroadcast(grad, shape):   # averages instead of summing
+            while grad.ndim > len(shape):
+                grad = grad.mean(axis=0)
+            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+            if stretched:
+                grad = grad.mean(axis=stretched, keepdims=True)
+            return grad
+    ''', '''
+        def unbroadcast(grad, shape):   # does nothing
+            return grad
+    '''],
+)
+
+
+# ---- 2. a linear layer written the other way round ---------------------------------------------
+LINEAR_SHAPES = [(5, 3, 4), (1, 2, 2), (7, 4, 1), (4, 3, 3), (6, 1, 5)]   # (N, in, out)
+
+
+def _reference_linear_backward(G, X, W):
+    n, d_in = X.shape
+    d_out = W.shape[1]
+    dX, dW, db = np.zeros((n, d_in)), np.zeros((d_in, d_out)), np.zeros(d_out)
+    for r in range(n):
+        for i in range(d_in):
+            for j in range(d_out):
+                dX[r, i] += G[r, j] * W[i, j]     # Z[r, j] = sum_i X[r, i] W[i, j] + b[j]
+                dW[i, j] += G[r, j] * X[r, i]
+    for r in range(n):
+        for j in range(d_out):
+            db[j] += G[r, j]
+    return dX, dW, db
+
+
+def _test_linear_backward(linear_backward) -> Optional[str]:
+    problem = _callable(linear_backward, "linear_backward")
+    if problem:
+        return problem
+    rng = _rng(7)
+    for n, d_in, d_out in LINEAR_SHAPES:
+        X, W = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out))
+        G = rng.normal(size=(n, d_out))
+        want = _reference_linear_backward(G, X, W)
+        got = linear_backward(G, X, W)
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            if got is None:
+                return "linear_backward returned None; return three arrays: dX, dW, db"
+            return f"linear_backward returned {got!r}; return three arrays: dX, dW, db"
+        where = f"with X of shape {X.shape} and W of shape {W.shape}"
+        for name, value, right, operand in zip(("dX", "dW", "db"), got, want,
+                                               ("X", "W", "b")):
+            value = _as_array(value, name)
+            if value.shape != right.shape:
+                if name == "dW" and value.shape == right.shape[::-1]:
+                    return (f"{where}, your dW has shape {value.shape}, the transpose of W's: "
+                            "G.T @ X is the rule for PyTorch's layout (out, in); here W is (in, out)")
+                if name == "db" and value.shape == G.shape:
+                    return (f"{where}, your db has shape {value.shape}: each b[j] is used by every "
+                            "row, so sum the rows of G")
+                return (f"{where}, your {name} has shape {value.shape}, but {operand} has shape "
+                        f"{right.shape}: a gradient always has the shape of what it is the gradient of")
+            if not np.allclose(value, right, rtol=1e-9, atol=1e-12):
+                if name == "dW" and np.allclose(value, right.T, rtol=1e-9, atol=1e-12):
+                    return (f"{where}, your dW is the transpose of the right one (the shapes only "
+                            "matched because W is square)")
+                if name == "db" and np.allclose(value * n, right, rtol=1e-9, atol=1e-12):
+                    return f"{where}, your db is {n} times too small: sum the rows of G, do not average"
+                return f"{where}, {name} has the right shape but wrong numbers"
+    return None
+
+
+linear_backward = Exercise(
+    title="A linear layer's backward pass, (in, out) layout",
+    answer_name="linear_backward",
+    test=_reports_non_arrays(_test_linear_backward),
+    hint_text=("let the shapes guide you: G is (N, out), X is (N, in), W is (in, out). dW must be "
+               "(in, out): which product of X and G gives that? dX must be (N, in), db must be (out,)."),
+    solution_code='''
+        def linear_backward(G, X, W):
+            dX = G @ W.T          # (N, out) @ (out, in) -> (N, in)
+            dW = X.T @ G          # (in, N) @ (N, out) -> (in, out)
+            db = G.sum(axis=0)    # every row used b
+            return dX, dW, db
+    ''',
+    mistakes=['''
+        def linear_backward(G, X, W):   # PyTorch's rule copied: dW comes out transposed
+            return G @ W.T, G.T @ X, G.sum(axis=0)
+    ''', '''
+        def linear_backward(G, X, W):   # the bias gradient is not summed over the rows
+            return G @ W.T, X.T @ G, G
+    ''', '''
+        def linear_backward(G, X, W):   # the bias gradient is averaged
+            return G @ W.T, X.T @ G, G.mean(axis=0)
+    ''', '''
+        def linear_backward(G, X, W):   # W not transposed in dX
+            return G @ W, X.T @ G, G.sum(axis=0)
+    '''],
+)
+
+
+# ---- 3. vectorize a double loop ------------------------------------------------------------------
+class _LoopDetected(Exception):
+    pass
+
+
+class _RowGuard(np.ndarray):
+    """An array that refuses to be walked row by row (A[i], A[i, j], for row in A)."""
+
+    def __getitem__(self, index):
+        first = index[0] if isinstance(index, tuple) and index else index
+        if isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+            raise _LoopDetected
+        return super().__getitem__(index)
+
+    def __iter__(self):
+        raise _LoopDetected
+
+
+def _reference_sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    D = np.zeros((len(A), len(B)))
+    for i in range(len(A)):
+        for j in range(len(B)):
+            D[i, j] = sum((a - b) ** 2 for a, b in zip(A[i], B[j]))
+    return D
+
+
+def _test_sq_dist(sq_dist) -> Optional[str]:
+    problem = _callable(sq_dist, "sq_dist")
+    if problem:
+        return problem
+    rng = _rng(3)
+    for n, m, d in ((3, 4, 2), (1, 5, 3), (6, 2, 1), (4, 4, 4), (5, 3, 7)):
+        A, B = rng.normal(size=(n, d)), rng.normal(size=(m, d))
+        want = _reference_sq_dist(A, B)
+        got = _as_array(sq_dist(A, B), "sq_dist(A, B)")
+        where = f"for A of shape {A.shape} and B of shape {B.shape}"
+        if got.shape != want.shape:
+            return (f"{where} the result has shape {got.shape}; it should be ({n}, {m}): one "
+                    "entry per pair (row of A, row of B)")
+        if not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+            if np.allclose(got ** 2, want, rtol=1e-9, atol=1e-12):
+                return f"{where} you return distances; the loop computes squared distances (no square root)"
+            return f"{where} the numbers differ from the double loop's"
+    A, B = rng.normal(size=(4, 3)).view(_RowGuard), rng.normal(size=(5, 3)).view(_RowGuard)
+    try:
+        sq_dist(A, B)
+    except _LoopDetected:
+        return ("the numbers are right, but the function still walks through the rows one at a "
+                "time (A[i] or `for row in A`): compute every pair at once with broadcasting")
+    return None
+
+
+sq_dist = Exercise(
+    title="Vectorize a double loop",
+    answer_name="sq_dist",
+    test=_reports_non_arrays(_test_sq_dist),
+    hint_text=("give A a new axis in the middle, A[:, None, :] of shape (n, 1, d), and B a new "
+               "leading axis, B[None, :, :] of shape (1, m, d); their difference broadcasts to "
+               "(n, m, d). Square it and sum over the last axis."),
+    solution_code='''
+        def sq_dist(A, B):
+            diff = A[:, None, :] - B[None, :, :]   # (n, 1, d) - (1, m, d) -> (n, m, d)
+            return (diff ** 2).sum(axis=-1)
+    ''',
+    mistakes=['''
+        import numpy as np
+
+        def sq_dist(A, B):   # right numbers, but still the double loop
+            D = np.zeros((len(A), len(B)))
+            for i in range(len(A)):
+                for j in range(len(B)):
+                    D[i, j] = ((A[i] - B[j]) ** 2).sum()
+            return D
+    ''', '''
+        def sq_dist(A, B):   # sums over the wrong axis
+            return ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=1)
+    ''', '''
+        import numpy as np
+
+        def sq_dist(A, B):   # distances, not squared distances
+            return np.sqrt(((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=-1))
+    ''', '''
+        def sq_dist(A, B):   # forgets the square
+            return (A[:, None, :] - B[None, :, :]).sum(axis=-1)
+    '''],
+)
+
+
+# ---- 4. the gradient of a broadcast product --------------------------------------------------------
+def _reference_grad_w(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """s[n] = sum_d x[n, d] * w[d], so ds[n]/dw[d] = x[n, d]; chain with g[n] and add up."""
+    n_rows, d = x.shape
+    out = np.zeros(d)
+    for n in range(n_rows):
+        for k in range(d):
+            out[k] += g[n] * x[n, k]
+    return out
+
+
+def _test_grad_w(grad_w) -> Optional[str]:
+    problem = _callable(grad_w, "grad_w")
+    if problem:
+        return problem
+    rng = _rng(5)
+    for n, d in ((4, 3), (1, 5), (6, 1), (3, 3), (7, 2)):
+        x, w, g = rng.normal(size=(n, d)), rng.normal(size=d), rng.normal(size=n)
+        want = _reference_grad_w(x, g)
+        got = _as_array(grad_w(x, w, g), "grad_w(x, w, g)")
+        where = f"with x of shape {x.shape}"
+        if got.shape != want.shape:
+            if got.shape == x.shape:
+                return (f"{where} you returned shape {got.shape}, one gradient per use of w; "
+                        "w was broadcast over the rows, so sum over them to get w's shape "
+                        f"({d},)")
+            return f"{where} you returned shape {got.shape}; the gradient of w has w's shape ({d},)"
+        if not np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            if np.allclose(got, x.sum(axis=0), rtol=1e-9, atol=1e-12) and not np.allclose(g, 1):
+                return (f"{where} you returned x summed over the rows, which is right only when "
+                        "every g[n] is 1: weight row n by g[n] (the chain rule)")
+            if n > 1 and np.allclose(got * n, want, rtol=1e-9, atol=1e-12):
+                return f"{where} your answer is {n} times too small: sum over the rows, do not average"
+            return f"{where} the shape is right but the numbers are not"
+    return None
+
+
+grad_w = Exercise(
+    title="The gradient of a broadcast product",
+    answer_name="grad_w",
+    test=_reports_non_arrays(_test_grad_w),
+    hint_text=("s[n] = sum over d of x[n, d] * w[d], so w[d] is used once in every row n, with "
+               "slope x[n, d]. Multiply by g[n] and add up over n: (g[:, None] * x).sum(axis=0), "
+               "or x.T @ g."),
+    solution_code='''
+        def grad_w(x, w, g):
+            return (g[:, None] * x).sum(axis=0)   # the same as x.T @ g
+    ''',
+    mistakes=['''
+        def grad_w(x, w, g):   # one gradient per use, not summed back to w's shape
+            return g[:, None] * x
+    ''', '''
+        def grad_w(x, w, g):   # forgets the incoming gradient g
+            return x.sum(axis=0)
+    ''', '''
+        def grad_w(x, w, g):   # averages over the rows
+            return (g[:, None] * x).mean(axis=0)
+    ''', '''
+        def grad_w(x, w, g):   # the gradient with respect to x, not w
+            return g[:, None] * w
+    '''],
+)
