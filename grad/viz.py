@@ -53,6 +53,18 @@ def _number(x: float) -> str:
     return f"{x:.3e}"
 
 
+def _describe(x) -> str:
+    """A number, or for an array (a Tensor's data or grad) its entries when there are
+    at most three of them, else its shape."""
+    if x is None:
+        return "None"
+    if not hasattr(x, "shape") or x.ndim == 0:
+        return _number(float(x))
+    if x.size <= 3:
+        return "[" + ", ".join(_number(float(v)) for v in x.reshape(-1)) + "]"
+    return "shape " + "×".join(str(n) for n in x.shape)
+
+
 def _escape(text: str) -> str:
     """Escape the characters that have a meaning inside a Graphviz record label."""
     for ch in '\\{}|<>"':
@@ -64,8 +76,9 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
              show_grad: bool = True) -> Digraph:
     """Draw the graph that produced `root`: a box per value, a small oval per operation.
 
-    `root` is a `Value`, or any object shaped like one (`data`, `grad`, `_prev`, `_op`,
-    `label`), such as the Value classes written in the notebooks. Each box shows the
+    `root` is a `Value`, a `Tensor` (boxes show shapes, or the entries of tiny arrays), or
+    any object shaped like one (`data`, `grad`, `_prev`, `_op`, `label`), such as the
+    Value classes written in the notebooks. Each box shows the
     value's label, data and grad, one above the other. `highlight` is a collection of values to colour, or a
     mapping from value to a colour (any Graphviz colour). Node names come from the
     drawing order, so the same graph gives the same `.source`.
@@ -88,9 +101,9 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
         name = names[node]
         label = getattr(node, "label", "")
         fields = [_escape(label)] if label else []
-        fields.append(f"data {_number(node.data)}")
+        fields.append(f"data {_describe(node.data)}")
         if show_grad:
-            fields.append(f"grad {_number(getattr(node, 'grad', 0.0))}")
+            fields.append(f"grad {_describe(getattr(node, 'grad', 0.0))}")
         fill = colors.get(node, NODE_COLOR if node._prev else LEAF_COLOR)
         record = " | ".join(fields)  # stacked top to bottom: narrow boxes, readable graphs
         if rankdir in ("TB", "BT"):

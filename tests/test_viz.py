@@ -116,3 +116,17 @@ def test_draws_any_value_shaped_object():
     c = MyValue(6.0, (a, b), "*", label="c")
     src = draw_dot(c).source
     assert '"c | data 6.0000 | grad 0.0000"' in src and 'label="*"' in src
+
+
+def test_draws_tensor_graphs_with_shapes():
+    import numpy as np
+
+    from grad.tensor import Tensor
+    x = Tensor(np.ones((4, 3)), requires_grad=True, label="x")
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True, label="w")
+    loss = (x * w).sum()
+    loss.backward()
+    src = draw_dot(loss).source
+    assert '"x | data shape 4×3 | grad shape 4×3"' in src
+    assert '"w | data [1.0000, 2.0000, 3.0000] | grad [4.0000, 4.0000, 4.0000]"' in src
+    assert "data [12.0000]" not in src and "data 24.0000" in src
