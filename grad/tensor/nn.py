@@ -18,8 +18,8 @@ from grad.tensor import functional as F
 from grad.tensor.tensor import Tensor
 
 
-def _uniform(shape: tuple, bound: float) -> Tensor:
-    return Tensor(np.random.uniform(-bound, bound, size=shape), requires_grad=True)
+def _uniform(shape: tuple, bound: float, label: str) -> Tensor:
+    return Tensor(np.random.uniform(-bound, bound, size=shape), requires_grad=True, label=label)
 
 
 def _positive_int(n, name: str) -> int:
@@ -63,8 +63,8 @@ class Linear(Module):
         self.in_features = _positive_int(in_features, "in_features")
         self.out_features = _positive_int(out_features, "out_features")
         bound = 1 / math.sqrt(in_features)
-        self.weight = _uniform((out_features, in_features), bound)
-        self.bias = _uniform((out_features,), bound) if bias else None
+        self.weight = _uniform((out_features, in_features), bound, "weight")
+        self.bias = _uniform((out_features,), bound, "bias") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
@@ -87,8 +87,8 @@ class Conv2d(Module):
         if kh < 1 or kw < 1:
             raise ValueError(f"kernel_size must be at least 1, got {kernel_size}")
         bound = 1 / math.sqrt(in_channels * kh * kw)
-        self.weight = _uniform((out_channels, in_channels, kh, kw), bound)
-        self.bias = _uniform((out_channels,), bound) if bias else None
+        self.weight = _uniform((out_channels, in_channels, kh, kw), bound, "weight")
+        self.bias = _uniform((out_channels,), bound, "bias") if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
@@ -115,8 +115,8 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
         self.num_features = _positive_int(num_features, "num_features")
         self.eps, self.momentum = eps, momentum
-        self.weight = Tensor(np.ones(num_features), requires_grad=True) if affine else None
-        self.bias = Tensor(np.zeros(num_features), requires_grad=True) if affine else None
+        self.weight = Tensor(np.ones(num_features), requires_grad=True, label="weight") if affine else None
+        self.bias = Tensor(np.zeros(num_features), requires_grad=True, label="bias") if affine else None
         self.running_mean = np.zeros(num_features)
         self.running_var = np.ones(num_features)
 
