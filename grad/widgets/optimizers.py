@@ -1,0 +1,502 @@
+"""The optimizer explorer: SGD, momentum, Nesterov, RMSprop and Adam on 2-D loss surfaces.
+
+Pick a surface (the Rosenbrock valley, a narrow quadratic valley, a saddle), an
+optimizer and its settings; the explorer runs `grad.optim` on two `grad.Value`
+parameters from the surface's starting point and draws the path over the contour
+plot, next to the loss curve. Plain SGD can be overlaid as a faint reference path.
+
+Measured on a busy 2-core machine: a slider move
+answers in about 150 ms at 500 steps and about 220 ms at 1000 steps, of which the
+optimizer steps take 10 to 30 ms and the rest is drawing the PNG. The first switch to a
+surface also draws its contour lines (from a NumPy grid computed once), about 250 ms in
+all; after that each surface's map is reused.
+
+`LiveRace` is a live loss plot with one curve per contestant, for training several
+models side by side in a notebook cell.
+"""
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+from grad import optim
+from grad.engine import Value
+from grad.widgets.base import Explorer, png_bundle
+
+OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
+COLORS = {"SGD": "#6b7280", "momentum": "#ea580c", "Nesterov": "#16a34a",
+          "RMSprop": "#7c3aed", "Adam": "#dc2626"}
+BETA2_CHOICES = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
+ESCAPE = 1e4  # a coordinate beyond this (far outside every window) counts as diverged
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss surface: f(x, y) works on floats, `Value`s and NumPy arrays alike."""
+    name: str
+    formula: str                        # how the legend and the title write f
+    f: Callable
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    min_loss: float
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    log_levels: bool                    # contour levels spaced on a log scale
+    lrs: dict                           # a learning rate that works for each optimizer
+    steps: int                          # a number of steps that tells the story
+
+
+SURFACES: dict[str, Surface] = {s.name: s for s in [
+    Surface("Rosenbrock", r"$(1-x)^2 + 100\,(y-x^2)^2$",
+            lambda x, y: (1 - x) ** 2 + 100 * (y - x ** 2) ** 2,
+            start=(-1.2, 1.0), minima=((1.0, 1.0),), min_loss=0.0,
+            xlim=(-1.7, 1.6), ylim=(-0.7, 1.9), log_levels=True,
+            lrs={"SGD": 2e-3, "momentum": 1e-3, "Nesterov": 1e-3, "RMSprop": 1e-2, "Adam": 0.1},
+            steps=500),
+    Surface("narrow valley", r"$0.05\,x^2 + 2.5\,y^2$",
+            lambda x, y: 0.05 * x ** 2 + 2.5 * y ** 2,
+            start=(-9.0, 1.5), minima=((0.0, 0.0),), min_loss=0.0,
+            xlim=(-10.0, 3.0), ylim=(-2.5, 2.5), log_levels=False,
+            lrs={"SGD": 0.35, "momentum": 0.1, "Nesterov": 0.1, "RMSprop": 0.1, "Adam": 0.3},
+            steps=60),
+    Surface("saddle", r"$x^2 - y^2 + y^4/2$",
+            lambda x, y: x ** 2 - y ** 2 + 0.5 * y ** 4,
+            start=(1.5, 0.00001), minima=((0.0, 1.0), (0.0, -1.0)), min_loss=-0.5,
+            xlim=(-2.0, 2.0), ylim=(-1.7, 1.7), log_levels=False,
+            lrs={"SGD": 0.05, "momentum": 0.05, "Nesterov": 0.05, "RMSprop": 0.05, "Adam": 0.05},
+            steps=150),
+]}
+
+
+def make_optimizer(name: str, params: list, lr: float, momentum: float = 0.9,
+                   betas: tuple[float, float] = (0.9, 0.999)) -> optim.Optimizer:
+    """One of OPTIMIZERS from `grad.optim`. RMSprop uses betas[1] as its `alpha`.
+
+    Nesterov with zero momentum is plain SGD (PyTorch refuses that combination).
+    """
+    if name == "SGD":
+        return optim.SGD(params, lr=lr)
+    if name == "momentum":
+        return optim.SGD(params, lr=lr, momentum=momentum)
+    if name == "Nesterov":
+        return optim.SGD(params, lr=lr, momentum=momentum, nesterov=momentum > 0)
+    if name == "RMSprop":
+        return optim.RMSprop(params, lr=lr, alpha=betas[1])
+    if name == "Adam":
+        return optim.Adam(params, lr=lr, betas=betas)
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+
+
+@dataclass
+class Trajectory:
+    """Where an optimizer went: the points visited (start first) and the loss at each."""
+    path: np.ndarray                     # shape (k + 1, 2)
+    losses: list[float] = field(default_factory=list)   # f at each point of the path
+    diverged_at: Optional[int] = None    # the step that left the map or overflowed
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return float(self.path[-1, 0]), float(self.path[-1, 1])
+
+    @property
+    def loss(self) -> float:
+        return self.losses[-1]
+
+
+def trajectory(surface: Surface, optimizer: str, lr: float, steps: int,
+               momentum: float = 0.9, betas: tuple[float, float] = (0.9, 0.999)) -> Trajectory:
+    """Run `steps` steps of a `grad.optim` optimizer on `surface`, from its start.
+
+    Never raises on divergence: a step that overflows, gives a non-finite number or
+    leaves the map (a coordinate beyond ESCAPE) ends the run, and `diverged_at` holds
+    its number (1-based); the path then holds only the finite points before it.
+    """
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a whole number of at least 1, got {steps!r}")
+    x, y = Value(surface.start[0]), Value(surface.start[1])
+    opt = make_optimizer(optimizer, [x, y], lr, momentum, betas)
+    path, losses = [surface.start], []
+    diverged_at = None
+    for step in range(1, int(steps) + 1):
+        try:
+            loss = surface.f(x, y)
+            losses.append(loss.data)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        except (OverflowError, ZeroDivisionError, ValueError):
+            path = path[:len(losses)]  # a point whose loss overflowed is not kept
+            diverged_at = step
+            break
+        point = (x.data, y.data)
+        if not all(math.isfinite(c) and abs(c) < ESCAPE for c in point):
+            diverged_at = step
+            break
+        path.append(point)
+    if diverged_at is None:
+        losses.append(float(surface.f(*path[-1])))
+    return Trajectory(np.array(path, dtype=float), losses, diverged_at)
+
+
+class OptimizerExplorer(Explorer):
+    """Choose a loss surface, an optimizer and its settings; watch the path it takes.
+
+        OptimizerExplorer()                                   # momentum on Rosenbrock
+        OptimizerExplorer(surface="saddle", optimizer="Adam")
+
+    Controls (attributes): `surface` and `optimizer` (dropdowns; choosing one also sets a
+    learning rate and a number of steps that work for it), `lr` (log slider), `momentum`
+    (momentum and Nesterov), `beta1` (Adam), `beta2` (Adam, and RMSprop's alpha), `steps`,
+    `reference` (overlay plain SGD as a faint path). Sliders that do not apply to the
+    chosen optimizer are disabled. Each change re-runs `trajectory` and redraws `image`
+    (a PNG: contour plot with the path, and the loss curve); `status` says where the run
+    ended, or that it diverged. `run` and `reference_run` hold the last Trajectories.
+    Measured: a slider move answers in about 150 ms (220 ms at 1000 steps), a first switch
+    to a surface in about 250 ms; sliders update on release (`continuous_update=False`).
+    """
+
+    def __init__(self, surface: str = "Rosenbrock", optimizer: str = "momentum",
+                 lr: Optional[float] = None, steps: Optional[int] = None,
+                 momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+                 reference: bool = True):
+        if surface not in SURFACES:
+            raise ValueError(f"surface must be one of {tuple(SURFACES)}, got {surface!r}")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+        if beta2 not in BETA2_CHOICES:
+            raise ValueError(f"beta2 must be one of {BETA2_CHOICES}, got {beta2!r}")
+        s = SURFACES[surface]
+        wide = dict(style={"description_width": "initial"}, layout=widgets.Layout(width="330px"))
+        self.surface = widgets.Dropdown(options=list(SURFACES), value=surface,
+                                        description="surface", **wide)
+        self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer,
+                                          description="optimizer", **wide)
+        self.lr = widgets.FloatLogSlider(value=lr or s.lrs[optimizer], base=10, min=-4, max=0,
+                                         step=0.05, description="learning rate",
+                                         readout_format=".2g", continuous_update=False, **wide)
+        self.steps = widgets.IntSlider(value=steps or s.steps, min=10, max=1000, step=10,
+                                       description="steps", continuous_update=False, **wide)
+        self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
+                                            description="momentum μ", continuous_update=False, **wide)
+        self.beta1 = widgets.FloatSlider(value=beta1, min=0.0, max=0.99, step=0.01,
+                                         description="β1 (Adam)", continuous_update=False, **wide)
+        self.beta2 = widgets.SelectionSlider(options=list(BETA2_CHOICES),
+                                             value=beta2, description="β2 (Adam, RMSprop's α)",
+                                             continuous_update=False, **wide)
+        self.reference = widgets.Checkbox(value=reference, description="show plain SGD",
+                                          indent=False)
+        self.note = widgets.HTML()
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self._quiet = False
+        self.surface.observe(self._on_choice, names="value")
+        self.optimizer.observe(self._on_choice, names="value")
+        for control in (self.lr, self.steps, self.momentum, self.beta1, self.beta2, self.reference):
+            control.observe(self._on_change, names="value")
+        controls = widgets.HBox([
+            widgets.VBox([self.surface, self.optimizer, self.reference]),
+            widgets.VBox([self.lr, self.steps, self.note]),
+            widgets.VBox([self.momentum, self.beta1, self.beta2]),
+        ], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.status, self.image])
+
+        self.fig = Figure(figsize=(12, 4.6), dpi=90)
+        self.fig.subplots_adjust(left=0.06, right=0.985, bottom=0.12, top=0.9, wspace=0.22)
+        self._grid_spec = self.fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
+        self.ax_loss = self.fig.add_subplot(self._grid_spec[0, 1])
+        self._build_loss_panel()
+        self._reference_cache: dict[tuple[str, int], Trajectory] = {}
+        # one map (axes, path line, reference line) per surface, made when first shown;
+        # switching surfaces then only switches which map is visible
+        self._maps: dict[str, tuple] = {}
+        self.run: Optional[Trajectory] = None
+        self.reference_run: Optional[Trajectory] = None
+        self.update()
+
+    # ---- callbacks ---------------------------------------------------------------------
+    def _on_choice(self, change) -> None:
+        """A new surface or optimizer: start from settings that work for it."""
+        s = SURFACES[self.surface.value]
+        self._quiet = True
+        try:
+            self.lr.value = s.lrs[self.optimizer.value]
+            if change["owner"] is self.optimizer and self.optimizer.value in ("Adam", "RMSprop"):
+                self.beta2.value = 0.999 if self.optimizer.value == "Adam" else 0.99  # defaults
+            if change["owner"] is self.surface:
+                self.steps.value = s.steps
+        finally:
+            self._quiet = False
+        self.update()
+
+    def _on_change(self, change) -> None:
+        if not self._quiet:
+            self.update()
+
+    def _betas(self) -> tuple[float, float]:
+        return (self.beta1.value, self.beta2.value)
+
+    def update(self) -> None:
+        """Re-run the optimizer with the controls' values and redraw everything."""
+        s, name = SURFACES[self.surface.value], self.optimizer.value
+        self.momentum.disabled = name not in ("momentum", "Nesterov")
+        self.beta1.disabled = name != "Adam"
+        self.beta2.disabled = name not in ("Adam", "RMSprop")
+        used = {"SGD": "no extra settings", "momentum": "uses μ", "Nesterov": "uses μ",
+                "RMSprop": "uses β2 as its α", "Adam": "uses β1 and β2"}[name]
+        self.note.value = f"<span style='color:#555'>{name} {used}</span>"
+
+        self.run = trajectory(s, name, self.lr.value, self.steps.value,
+                              self.momentum.value, self._betas())
+        # the reference is plain SGD at a learning rate that works on this surface
+        show_reference = self.reference.value and name != "SGD"
+        self.reference_run = self._reference(s) if show_reference else None
+        self.status.value = self._describe()
+        self._draw()
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+
+    def _reference(self, s: Surface) -> Trajectory:
+        """Plain SGD on surface `s` (it depends only on the surface and the steps: cached)."""
+        key = (s.name, self.steps.value)
+        if key not in self._reference_cache:
+            self._reference_cache[key] = trajectory(s, "SGD", s.lrs["SGD"], self.steps.value)
+        return self._reference_cache[key]
+
+    def _settings(self) -> str:
+        name, lr = self.optimizer.value, self.lr.value
+        text = f"{name}, lr = {lr:.2g}"
+        if name in ("momentum", "Nesterov"):
+            text += f", μ = {self.momentum.value:.2f}"
+        elif name == "RMSprop":
+            text += f", α = {self.beta2.value}"
+        elif name == "Adam":
+            text += f", β1 = {self.beta1.value:.2f}, β2 = {self.beta2.value}"
+        return text
+
+    def _describe(self) -> str:
+        run, s = self.run, SURFACES[self.surface.value]
+        if run.diverged_at is not None:
+            return (f"<span style='font-size:1.1em; color:#b91c1c'><b>{self._settings()}</b>: "
+                    f"diverged at step {run.diverged_at} (the steps grew until they left the map). "
+                    "Try a smaller learning rate.</span>")
+        x, y = run.point
+        best = min(s.minima, key=lambda m: math.hypot(x - m[0], y - m[1]))
+        gap = math.hypot(x - best[0], y - best[1])
+        return (f"<span style='font-size:1.1em'><b>{self._settings()}</b>: after {len(run.path) - 1} "
+                f"steps at (x, y) = ({x:.4f}, {y:.4f}), loss {run.loss:.4g} "
+                f"(minimum {s.min_loss:g} at ({best[0]:g}, {best[1]:g}), distance {gap:.3g})</span>")
+
+    # ---- drawing -----------------------------------------------------------------------
+    @property
+    def ax_map(self):
+        """The axes of the map of the chosen surface."""
+        return self._map()[0]
+
+    @property
+    def path_line(self):
+        """The chosen optimizer's path on the map."""
+        return self._map()[1]
+
+    @property
+    def reference_line(self):
+        """Plain SGD's path on the map."""
+        return self._map()[2]
+
+    def _map(self) -> tuple:
+        name = self.surface.value
+        if name not in self._maps:
+            self._maps[name] = self._draw_surface(SURFACES[name])
+        for other, (ax, _, _) in self._maps.items():
+            ax.set_visible(other == name)
+        return self._maps[name]
+
+    def _draw_surface(self, s: Surface) -> tuple:
+        """A new map: contour lines from a cached NumPy grid, start and minima, empty paths."""
+        ax = self.fig.add_subplot(self._grid_spec[0, 0])
+        X, Y, Z = _grid(s.name)
+        if s.log_levels:
+            levels = np.geomspace(max(Z.min() - s.min_loss, 1e-3), Z.max() - s.min_loss, 18)
+            ax.contour(X, Y, Z - s.min_loss, levels=levels, cmap="viridis", norm=LogNorm(),
+                       linewidths=0.8)
+        else:
+            ax.contour(X, Y, Z, levels=22, cmap="viridis", linewidths=0.8)
+        ax.plot(*s.start, "o", color="black", ms=7, zorder=5, label="start")
+        for i, m in enumerate(s.minima):
+            ax.plot(*m, "*", color="gold", mec="black", ms=16, zorder=5,
+                    label="minimum" if i == 0 else None)
+        (reference_line,) = ax.plot([], [], "-", color="#374151", lw=1.8, alpha=0.5,
+                                    label="plain SGD")
+        (path_line,) = ax.plot([], [], "-o", ms=2.5, lw=1.6, zorder=4)
+        ax.set_xlim(*s.xlim)
+        ax.set_ylim(*s.ylim)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_title(f"{s.name}: {s.formula}")
+        return ax, path_line, reference_line
+
+    def _draw(self) -> None:
+        s, run, ref = SURFACES[self.surface.value], self.run, self.reference_run
+        name = self.optimizer.value
+        ax_map, path_line, reference_line = self._map()
+        path_line.set_data(run.path[:, 0], run.path[:, 1])
+        path_line.set_color(COLORS[name])
+        path_line.set_label(name + (" (diverged)" if run.diverged_at else ""))
+        reference_line.set_visible(ref is not None)
+        reference_line.set_label(f"plain SGD, lr = {s.lrs['SGD']:g}" if ref is not None else "_hidden")
+        if ref is not None:
+            reference_line.set_data(ref.path[:, 0], ref.path[:, 1])
+        ax_map.legend(loc="lower right", fontsize=9, framealpha=0.9)
+
+        # the loss panel keeps its artists and only gets new data (rebuilding ticks is slow)
+        ax = self.ax_loss
+        shown = []
+        for line, r, label in [(self.loss_line, run, name),
+                               (self.reference_loss_line, ref, f"plain SGD, lr = {s.lrs['SGD']:g}")]:
+            line.set_visible(r is not None)
+            line.set_label(label if r is not None else "_hidden")
+            if r is not None:
+                gap = np.maximum(np.array(r.losses) - s.min_loss, 1e-16)
+                line.set_data(np.arange(len(gap)), gap)
+                shown.append(gap)
+        self.loss_line.set_color(COLORS[name])
+        gaps = np.concatenate(shown)
+        ax.set_ylim(max(gaps.min() / 3, 1e-16), gaps.max() * 3)
+        ax.set_xlim(0, self.steps.value)
+        diverged = run.diverged_at is not None
+        self.blow_up_line.set_visible(diverged)
+        self.blow_up_text.set_visible(diverged)
+        if diverged:
+            k = run.diverged_at
+            self.blow_up_line.set_xdata([k, k])
+            self.blow_up_text.set_x(k)
+            self.blow_up_text.set_text(f" diverged at \n step {k} ")
+            self.blow_up_text.set_horizontalalignment("right" if k > 0.6 * self.steps.value else "left")
+        ax.set_title(self._settings())
+        ax.legend(loc="lower left", fontsize=9)
+
+    def _build_loss_panel(self) -> None:
+        ax = self.ax_loss
+        (self.reference_loss_line,) = ax.plot([], [], color="#374151", alpha=0.5, lw=2)
+        (self.loss_line,) = ax.plot([], [], lw=2)
+        self.blow_up_line = ax.axvline(1, color="#b91c1c", lw=1.5, ls="--", visible=False)
+        self.blow_up_text = ax.text(1, 0.5, "", transform=ax.get_xaxis_transform(),
+                                    color="#b91c1c", fontsize=11, va="center")
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss − minimum loss")
+        ax.grid(alpha=0.3)
+
+    def snapshot(self) -> dict[str, str]:
+        return png_bundle(self.fig)
+
+
+_GRIDS: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _grid(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The surface evaluated on a 240 x 240 grid over its window (computed once)."""
+    if name not in _GRIDS:
+        s = SURFACES[name]
+        X, Y = np.meshgrid(np.linspace(*s.xlim, 240), np.linspace(*s.ylim, 240))
+        _GRIDS[name] = (X, Y, s.f(X, Y))
+    return _GRIDS[name]
+
+
+class LiveRace:
+    """A live loss plot with one curve per contestant, redrawn in place while a cell runs.
+
+        race = LiveRace(["SGD", "Adam"], total=50)
+        for step in range(50):
+            for name in ...:
+                ...
+                race.update(name, loss.data)
+        race.done()
+
+    Like `grad.widgets.LiveLoss`, it redraws at most every `interval` seconds and once at
+    the end, into a single display, so a saved notebook keeps the final picture. `ylim`
+    fixes the vertical range (a curve that leaves it is cut off). A redraw
+    only moves data into existing lines, so it costs little (about 50 to 100 ms).
+    """
+
+    def __init__(self, names: Sequence[str], total: int, title: str = "race",
+                 ylabel: str = "loss", logy: bool = False, interval: float = 1.0,
+                 colors: Optional[dict] = None, ylim: Optional[tuple[float, float]] = None,
+                 figsize: tuple[float, float] = (7.5, 3.8)):
+        names = list(names)
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"LiveRace needs distinct contestant names, got {names!r}")
+        if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+            raise ValueError(f"total must be a whole number of at least 1, got {total!r}")
+        self.names, self.total, self.title = names, total, title
+        self.ylabel, self.logy, self.interval, self.ylim = ylabel, logy, interval, ylim
+        self.colors = {**COLORS, **(colors or {})}
+        self.losses: dict[str, list[float]] = {n: [] for n in names}
+        self.fig, self.ax = plt.subplots(figsize=figsize)
+        ax = self.ax
+        self.lines = {n: ax.plot([], [], color=self.colors.get(n), lw=2, label=n)[0] for n in names}
+        ax.set_xlim(0, total)
+        ax.set_xlabel("step")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        self._draw()
+        self.fig.tight_layout()  # once: the layout does not change while the lines grow
+        try:
+            from IPython.display import display
+            self._handle = display(self.fig, display_id=True)
+        except ImportError:  # no IPython: nothing to show, the numbers are still kept
+            self._handle = None
+        self._last_draw = time.perf_counter()
+
+    def update(self, name: str, loss: float) -> None:
+        """Record the next loss of contestant `name`; redraw if enough time has passed."""
+        if name not in self.losses:
+            raise KeyError(f"unknown contestant {name!r}; the race has {self.names}")
+        self.losses[name].append(float(loss))
+        if time.perf_counter() - self._last_draw >= self.interval:
+            self._redraw()
+
+    def done(self) -> None:
+        """Draw the final curves and release the figure."""
+        self._redraw()
+        plt.close(self.fig)
+
+    def _draw(self) -> None:
+        """Move the data into the lines (cheap), rescale, and retitle."""
+        ax = self.ax
+        for name, line in self.lines.items():
+            ys = self.losses[name]
+            line.set_data(range(1, len(ys) + 1), ys)
+            line.set_label(f"{name}: {ys[-1]:.4f}" if ys else name)
+        values = [v for ys in self.losses.values() for v in ys if math.isfinite(v)]
+        if self.logy:
+            ax.set_yscale("log")
+        if self.ylim is not None:
+            ax.set_ylim(*self.ylim)
+        elif values:
+            low, high = min(values), max(values)
+            if self.logy and low > 0:
+                ax.set_ylim(low / 1.5, high * 1.5)
+            else:
+                pad = 0.05 * (high - low) or 0.5
+                ax.set_ylim(low - pad, high + pad)
+        done = min(len(ys) for ys in self.losses.values())
+        ax.set_title(f"{self.title}: step {done} of {self.total}")
+        ax.legend(loc="upper right", fontsize=10)
+
+    def _redraw(self) -> None:
+        self._draw()
+        if self._handle is not None:
+            self._handle.update(self.fig)
+        self._last_draw = time.perf_counter()
