@@ -1,0 +1,403 @@
+"""Notebook 12 (convolution): output sizes, parameter counts, cross-correlation, max pooling
+and where max pooling sends its gradient."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from grad.exercises import Exercise
+from grad.tensor import Tensor
+from grad.tensor import functional as F
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, bool)
+
+
+def _as_array(out):
+    """A float array from an array, a nested list or a Tensor; None if impossible."""
+    if isinstance(out, Tensor):
+        out = out.data
+    if out is None or isinstance(out, (str, bytes, numbers.Number)):
+        return None
+    try:
+        a = np.asarray(out, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return a if a.ndim == 2 else None
+
+
+def _not_a_function(answer) -> str | None:
+    if not callable(answer):
+        return f"the answer is a {type(answer).__name__}, not a function: define it with def"
+    return None
+
+
+# ---- 1. the output size of a convolution ----------------------------------------------------
+SIZE_CASES = [  # (size, kernel, padding, stride)
+    (28, 5, 2, 1), (8, 3, 1, 1), (8, 3, 0, 1), (28, 5, 0, 1), (32, 3, 1, 2), (7, 3, 0, 2),
+    (224, 7, 3, 2), (10, 4, 1, 3), (5, 5, 0, 1), (9, 1, 0, 1),
+]
+
+
+def _test_conv_output_size(conv_output_size):
+    if (problem := _not_a_function(conv_output_size)) is not None:
+        return problem
+    for n, k, p, s in SIZE_CASES:
+        want = (n + 2 * p - k) // s + 1
+        # an independent check of the formula: the shape of a real convolution
+        assert F.conv2d(Tensor(np.zeros((1, 1, n, n))), Tensor(np.zeros((1, 1, k, k))),
+                        stride=s, padding=p).shape[2] == want
+        shown = f"conv_output_size({n}, {k}, {p}, {s})"
+        got = conv_output_size(n, k, p, s)
+        if isinstance(got, float) and got == int(got):
+            got = int(got)
+        if not _is_int(got):
+            return f"{shown} returned {got!r}; return a whole number (use // to divide)"
+        if got == want:
+            continue
+        if got == (n + p - k) // s + 1:
+            return (f"{shown} = {got}, but should be {want}: padding adds p rows at the top "
+                    "*and* p at the bottom, so it is 2 * p")
+        if got == (n + 2 * p - k) // s:
+            return (f"{shown} = {got}, but should be {want}: count the first window too "
+                    "(the + 1 in the formula)")
+        if got == n + 2 * p - k + 1:
+            return f"{shown} = {got}, but should be {want}: the stride divides the number of steps"
+        return f"{shown} = {got}, but (H + 2p - k) // s + 1 = {want}"
+    return None
+
+
+conv_output_size = Exercise(
+    title="The output size of a convolution",
+    answer_name="conv_output_size",
+    test=_test_conv_output_size,
+    hint_text=("pad (size + 2 * padding), count how many steps of `stride` the kernel can take "
+               "((padded - kernel) // stride), and add 1 for the first position."),
+    solution_code='''
+        def conv_output_size(size, kernel, padding, stride):
+            return (size + 2 * padding - kernel) // stride + 1
+    ''',
+    mistakes=['''
+        def conv_output_size(size, kernel, padding, stride):
+            return (size + padding - kernel) // stride + 1   # padding on one side only
+    ''', '''
+        def conv_output_size(size, kernel, padding, stride):
+            return (size + 2 * padding - kernel) // stride   # forgot the first window
+    ''', '''
+        def conv_output_size(size, kernel, padding, stride):
+            return (size + 2 * padding - kernel) / stride + 1   # a float, and not floored
+    '''],
+)
+
+
+# ---- 2. the number of parameters of a Conv2d ------------------------------------------------
+PARAM_CASES = [(1, 16, 3), (16, 32, 3), (3, 64, 7), (64, 64, 1), (2, 5, 4), (1, 1, 5)]
+
+
+def _test_conv_params(conv_params):
+    if (problem := _not_a_function(conv_params)) is not None:
+        return problem
+    from grad.tensor import nn
+    for c_in, c_out, k in PARAM_CASES:
+        layer = nn.Conv2d(c_in, c_out, k)
+        want = sum(p.size for p in layer.parameters())   # counted on a real layer
+        assert want == c_out * c_in * k * k + c_out
+        shown = f"conv_params({c_in}, {c_out}, {k})"
+        got = conv_params(c_in, c_out, k)
+        if isinstance(got, float) and got == int(got):
+            got = int(got)
+        if not _is_int(got):
+            return f"{shown} returned {got!r}; return a whole number"
+        if got == want:
+            continue
+        if got == c_out * c_in * k * k:
+            return (f"{shown} = {got}, but should be {want}: each output channel also has a "
+                    "bias, one number per output channel")
+        if got == c_out * k * k + c_out:
+            return (f"{shown} = {got}, but should be {want}: a kernel spans every input "
+                    f"channel, so it has in_channels * k * k = {c_in * k * k} weights")
+        if got == c_out * c_in * k + c_out:
+            return f"{shown} = {got}, but should be {want}: a k x k kernel has k * k weights"
+        return f"{shown} = {got}, but out * in * k * k + out = {want}"
+    return None
+
+
+conv_params = Exercise(
+    title="Counting the parameters of a Conv2d",
+    answer_name="conv_params",
+    test=_test_conv_params,
+    hint_text=("the weight has shape (out_channels, in_channels, k, k); the bias has one "
+               "number per output channel."),
+    solution_code='''
+        def conv_params(in_channels, out_channels, k):
+            return out_channels * in_channels * k * k + out_channels
+    ''',
+    mistakes=['''
+        def conv_params(in_channels, out_channels, k):
+            return out_channels * in_channels * k * k   # forgot the bias
+    ''', '''
+        def conv_params(in_channels, out_channels, k):
+            return out_channels * k * k + out_channels   # forgot the input channels
+    '''],
+)
+
+
+# ---- 3. a naive single-channel cross-correlation, with a stride -----------------------------
+def _corr_cases():
+    rng = np.random.default_rng(12)
+    cases = [((5, 5), (3, 3), 1), ((6, 4), (2, 3), 1), ((7, 7), (3, 3), 2), ((4, 6), (1, 2), 1),
+             ((3, 3), (3, 3), 1), ((8, 8), (4, 2), 2), ((9, 7), (3, 3), 3), ((6, 6), (2, 2), 2)]
+    return [(rng.normal(size=xs), rng.normal(size=ws), s) for xs, ws, s in cases]
+
+
+def _sliding_reference(x, w, stride):
+    """Every kh x kw window of x times w, summed: written with strides, not with loops."""
+    windows = np.lib.stride_tricks.sliding_window_view(x, w.shape)[::stride, ::stride]
+    return np.einsum("ijab,ab->ij", windows, w)
+
+
+def _test_corr2d_strided(corr2d_strided):
+    if (problem := _not_a_function(corr2d_strided)) is not None:
+        return problem
+    for x, w, s in _corr_cases():
+        want = _sliding_reference(x, w, s)
+        by_conv2d = F.conv2d(Tensor(x[None, None]), Tensor(w[None, None]), stride=s).data[0, 0]
+        assert np.allclose(want, by_conv2d)
+        shown = f"corr2d_strided(x of shape {x.shape}, w of shape {w.shape}, stride={s})"
+        out = corr2d_strided(x.copy(), w.copy(), s)
+        got = _as_array(out)
+        if got is None:
+            return f"{shown} returned {out!r}; return a 2-D array (np.zeros((H_out, W_out)), filled in)"
+        if got.shape != want.shape:
+            hint = ""
+            if got.shape == _sliding_reference(x, w, 1).shape:
+                hint = ": with a stride the kernel jumps s pixels, so there are fewer positions"
+            return (f"{shown} has shape {got.shape}, but should be {want.shape}, "
+                    f"((H - kh) // stride + 1, (W - kw) // stride + 1){hint}")
+        if np.allclose(got, want):
+            continue
+        if np.allclose(got, _sliding_reference(x, w[::-1, ::-1], s)):
+            return ("your answer flips the kernel: that is a true convolution. Cross-correlation "
+                    "(what conv2d computes) multiplies x[i*s + a, j*s + b] by w[a, b], unflipped")
+        if w.shape[0] == w.shape[1] and np.allclose(got, _sliding_reference(x, w.T, s)):
+            return "your answer uses the kernel transposed: pair x[i*s + a, j*s + b] with w[a, b]"
+        return (f"{shown} differs from conv2d's result (first row {np.round(got[0], 4).tolist()}, "
+                f"should be {np.round(want[0], 4).tolist()}); output (i, j) is the window whose "
+                "top-left corner is x[i * stride, j * stride]")
+    return None
+
+
+corr2d_strided = Exercise(
+    title="A naive 2-D cross-correlation with a stride",
+    answer_name="corr2d_strided",
+    test=_test_corr2d_strided,
+    hint_text=("the output has (H - kh) // stride + 1 rows (and likewise columns); output (i, j) "
+               "is (x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).sum()."),
+    solution_code='''
+        import numpy as np
+        def corr2d_strided(x, w, stride=1):
+            H, W = x.shape
+            kh, kw = w.shape
+            out = np.zeros(((H - kh) // stride + 1, (W - kw) // stride + 1))
+            for i in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    r, c = i * stride, j * stride
+                    out[i, j] = (x[r:r + kh, c:c + kw] * w).sum()
+            return out
+    ''',
+    mistakes=['''
+        import numpy as np
+        def corr2d_strided(x, w, stride=1):   # a true convolution: the kernel is flipped
+            H, W = x.shape
+            kh, kw = w.shape
+            out = np.zeros(((H - kh) // stride + 1, (W - kw) // stride + 1))
+            for i in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    r, c = i * stride, j * stride
+                    out[i, j] = (x[r:r + kh, c:c + kw] * w[::-1, ::-1]).sum()
+            return out
+    ''', '''
+        import numpy as np
+        def corr2d_strided(x, w, stride=1):   # the stride is ignored
+            H, W = x.shape
+            kh, kw = w.shape
+            out = np.zeros((H - kh + 1, W - kw + 1))
+            for i in range(H - kh + 1):
+                for j in range(W - kw + 1):
+                    out[i, j] = (x[i:i + kh, j:j + kw] * w).sum()
+            return out
+    ''', '''
+        import numpy as np
+        def corr2d_strided(x, w, stride=1):   # the right size, but windows one pixel apart
+            H, W = x.shape
+            kh, kw = w.shape
+            out = np.zeros(((H - kh) // stride + 1, (W - kw) // stride + 1))
+            for i in range(out.shape[0]):
+                for j in range(out.shape[1]):
+                    out[i, j] = (x[i:i + kh, j:j + kw] * w).sum()
+            return out
+    '''],
+)
+
+
+# ---- 4. max pooling 2x2 ---------------------------------------------------------------------
+def _pool_cases():
+    rng = np.random.default_rng(4)
+    return [rng.normal(size=s) for s in [(4, 4), (2, 6), (6, 2), (8, 8), (2, 2)]] + [
+        -np.abs(rng.normal(size=(4, 6)))]   # all negative: max(0, ...) would be wrong
+
+
+def _test_max_pool_2x2(max_pool_2x2):
+    if (problem := _not_a_function(max_pool_2x2)) is not None:
+        return problem
+    for x in _pool_cases():
+        h, w = x.shape
+        want = np.array([[x[2 * i:2 * i + 2, 2 * j:2 * j + 2].max() for j in range(w // 2)]
+                         for i in range(h // 2)])
+        assert np.allclose(want, F.max_pool2d(Tensor(x[None, None]), 2).data[0, 0])
+        shown = f"max_pool_2x2(x of shape {x.shape})"
+        out = max_pool_2x2(x.copy())
+        got = _as_array(out)
+        if got is None:
+            return f"{shown} returned {out!r}; return a 2-D array"
+        if got.shape != want.shape:
+            hint = (" (windows of 2x2 with stride 2 do not overlap)"
+                    if got.shape == (h - 1, w - 1) else "")
+            return f"{shown} has shape {got.shape}, but should be {want.shape}{hint}"
+        if np.allclose(got, want):
+            continue
+        mean = x.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+        if np.allclose(got, mean):
+            return "that is average pooling: keep the largest entry of each window, not the mean"
+        return (f"{shown}: first entry {got.flat[0]:.4f}, but the largest of x[0:2, 0:2] is "
+                f"{want.flat[0]:.4f}")
+    return None
+
+
+max_pool_2x2 = Exercise(
+    title="Max pooling 2x2",
+    answer_name="max_pool_2x2",
+    test=_test_max_pool_2x2,
+    hint_text=("for every (i, j) of the output, take x[2*i:2*i + 2, 2*j:2*j + 2].max(); "
+               "the output has shape (H // 2, W // 2)."),
+    solution_code='''
+        import numpy as np
+        def max_pool_2x2(x):
+            H, W = x.shape
+            out = np.zeros((H // 2, W // 2))
+            for i in range(H // 2):
+                for j in range(W // 2):
+                    out[i, j] = x[2 * i:2 * i + 2, 2 * j:2 * j + 2].max()
+            return out
+    ''',
+    mistakes=['''
+        import numpy as np
+        def max_pool_2x2(x):   # average pooling
+            H, W = x.shape
+            return x.reshape(H // 2, 2, W // 2, 2).mean(axis=(1, 3))
+    ''', '''
+        import numpy as np
+        def max_pool_2x2(x):   # stride 1: the windows overlap
+            H, W = x.shape
+            return np.array([[x[i:i + 2, j:j + 2].max() for j in range(W - 1)]
+                             for i in range(H - 1)])
+    '''],
+)
+
+
+# ---- 5. where max pooling sends the gradient -------------------------------------------------
+def _grad_cases():
+    rng = np.random.default_rng(5)
+    cases = [np.array([[1.0, 3.0, 2.0, 0.0], [3.0, 2.0, 1.0, 5.0],
+                       [0.0, 4.0, 6.0, 6.0], [2.0, 1.0, 6.0, 2.0]]),
+             np.ones((2, 2)), np.array([[0.0, 1.0], [1.0, 1.0]])]
+    # small whole numbers, so that ties are frequent
+    cases += [rng.integers(0, 3, size=s).astype(float) for s in [(4, 4), (2, 6), (6, 6)]]
+    return cases
+
+
+def _test_max_pool_grad(max_pool_grad):
+    if (problem := _not_a_function(max_pool_grad)) is not None:
+        return problem
+    for x in _grad_cases():
+        t = Tensor(x[None, None], requires_grad=True)
+        F.max_pool2d(t, 2).sum().backward()
+        want = t.grad[0, 0]
+        shown = f"max_pool_grad({x.astype(int).tolist()})"
+        out = max_pool_grad(x.copy())
+        got = _as_array(out)
+        if got is None:
+            return f"{shown} returned {out!r}; return an array of the shape of x"
+        if got.shape != x.shape:
+            return f"{shown} has shape {got.shape}; the gradient has the shape of x, {x.shape}"
+        if np.allclose(got, want):
+            continue
+        windows = x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2)
+        is_max = (windows == windows.max(axis=(1, 3), keepdims=True)).reshape(x.shape)
+        if np.allclose(got, is_max):
+            return (f"{shown}: with ties your answer gives 1 to every maximum; max pooling "
+                    "sends the whole gradient to the first maximum of each window (row by row)")
+        share = (windows == windows.max(axis=(1, 3), keepdims=True))
+        share = (share / share.sum(axis=(1, 3), keepdims=True)).reshape(x.shape)
+        if np.allclose(got, share):
+            return (f"{shown}: your answer shares the gradient among tied maxima (that is what "
+                    "Tensor.max does); max_pool2d gives all of it to the first maximum")
+        flipped = x[::-1, ::-1].copy()
+        t = Tensor(flipped[None, None], requires_grad=True)
+        F.max_pool2d(t, 2).sum().backward()
+        if np.allclose(got, t.grad[0, 0][::-1, ::-1]):
+            return (f"{shown}: with ties your answer picks the last maximum of a window; the "
+                    "gradient goes to the first one, reading the window row by row")
+        return f"{shown} returned {got.tolist()}, but should be {want.tolist()}"
+    return None
+
+
+max_pool_grad = Exercise(
+    title="Where max pooling sends the gradient",
+    answer_name="max_pool_grad",
+    test=_test_max_pool_grad,
+    hint_text=("start from np.zeros_like(x); in each 2x2 window, window.argmax() is the position "
+               "of the first maximum (row by row): divmod(index, 2) turns it into (row, column)."),
+    solution_code='''
+        import numpy as np
+        def max_pool_grad(x):
+            g = np.zeros_like(x, dtype=float)
+            for i in range(0, x.shape[0], 2):
+                for j in range(0, x.shape[1], 2):
+                    a, b = divmod(int(x[i:i + 2, j:j + 2].argmax()), 2)
+                    g[i + a, j + b] = 1.0
+            return g
+    ''',
+    mistakes=['''
+        import numpy as np
+        def max_pool_grad(x):   # every tied maximum gets the gradient
+            g = np.zeros_like(x, dtype=float)
+            for i in range(0, x.shape[0], 2):
+                for j in range(0, x.shape[1], 2):
+                    window = x[i:i + 2, j:j + 2]
+                    g[i:i + 2, j:j + 2] = window == window.max()
+            return g
+    ''', '''
+        import numpy as np
+        def max_pool_grad(x):   # the gradient shared among ties, like Tensor.max
+            g = np.zeros_like(x, dtype=float)
+            for i in range(0, x.shape[0], 2):
+                for j in range(0, x.shape[1], 2):
+                    window = x[i:i + 2, j:j + 2]
+                    winners = window == window.max()
+                    g[i:i + 2, j:j + 2] = winners / winners.sum()
+            return g
+    ''', '''
+        import numpy as np
+        def max_pool_grad(x):   # the last maximum instead of the first
+            g = np.zeros_like(x, dtype=float)
+            for i in range(0, x.shape[0], 2):
+                for j in range(0, x.shape[1], 2):
+                    flat = x[i:i + 2, j:j + 2].ravel()
+                    k = 3 - int(flat[::-1].argmax())
+                    g[i + k // 2, j + k % 2] = 1.0
+            return g
+    '''],
+)
