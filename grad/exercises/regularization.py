@@ -1,0 +1,380 @@
+"""Notebook 10: an L2 penalty on weights only, weight decay, dropout, Xavier's scale, choosing alpha.
+
+References are computed independently with plain floats and `math`; answers built from
+Values are run forward and backward on fresh `grad.Value`s, so a penalty that gives the
+right number but no gradient (or the wrong one) is caught.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Optional
+
+from grad.engine import Value
+from grad.exercises import Exercise, close
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+# ---- 1. the L2 penalty on the weights only -------------------------------------------------
+_SHAPES = ((2, [3, 1], 0), (3, [4, 2, 1], 1), (1, [2, 2], 2))
+
+
+def _model(nin: int, nouts: list, seed: int):
+    """A small MLP with known, nonzero biases (so that counting them shows)."""
+    from grad.nn import MLP
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        model = MLP(nin, nouts)
+    finally:
+        random.setstate(state)
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            neuron.b.data = 0.5 - 0.25 * j + 0.1 * k
+    return model
+
+
+def _test_l2_weights(l2_weights) -> Optional[str]:
+    for nin, nouts, seed in _SHAPES:
+        model = _model(nin, nouts, seed)
+        weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+        biases = [n.b for layer in model.layers for n in layer.neurons]
+        ws = [w.data for w in weights]
+        want = sum(w * w for w in ws)
+        everything = want + sum(b.data ** 2 for b in biases)
+        out = l2_weights(model)
+        where = f"for MLP({nin}, {nouts})"
+        if _is_number(out):
+            return (f"l2_weights returned the plain number {out!r}; it must return a Value built "
+                    "from the weights (w * w), or backward() cannot reach them")
+        if not hasattr(out, "data") or not hasattr(out, "backward"):
+            return f"l2_weights returned {out!r}, not a Value"
+        if not _is_number(out.data):
+            return f"l2_weights(model).data is {out.data!r}, not a number"
+        if close(out.data, everything) and not close(out.data, want):
+            return (f"{where} you return {out.data:.4g}, which includes the biases; "
+                    f"penalize only the neurons' weights n.w: {want:.4g}")
+        if close(out.data, sum(abs(w) for w in ws)) and not close(out.data, want):
+            return (f"{where} you return {out.data:.4g}, the sum of absolute values (that is L1); "
+                    f"L2 squares each weight: {want:.4g}")
+        if close(out.data, sum(ws)) and not close(out.data, want):
+            return f"{where} you return {out.data:.4g}, the plain sum of the weights: square each one first"
+        if close(out.data, want / len(ws)) and not close(out.data, want):
+            return (f"{where} you return {out.data:.4g}, the mean of the squares; the penalty is "
+                    f"their sum, {want:.4g}")
+        if not close(out.data, want):
+            return f"{where} the sum of the squared weights is {want:.4g}, but yours is {out.data:.4g}"
+        if [w.data for w in weights] != ws:
+            return "l2_weights changed the weights' data; it must only read them"
+        out.backward()
+        for w, w0 in zip(weights, ws):
+            if not _is_number(w.grad) or not close(w.grad, 2 * w0):
+                return (f"after backward(), a weight {w0:.4g} has grad {w.grad!r}, but d(w**2)/dw = "
+                        f"2w = {2 * w0:.4g}: build the penalty from Value operations on the weights")
+        if any(b.grad != 0 for b in biases):
+            return "after backward(), the biases have a gradient: leave them out of the penalty"
+    return None
+
+
+l2_weights = Exercise(
+    title="The L2 penalty, weights only",
+    answer_name="l2_weights",
+    test=_test_l2_weights,
+    hint_text="loop over model.layers, then layer.neurons, then neuron.w, and add up w * w "
+              "(with the Values, not w.data), starting from Value(0.0). Leave neuron.b out.",
+    solution_code='''
+        from grad import Value
+
+        def l2_weights(model):
+            total = Value(0.0)
+            for layer in model.layers:
+                for neuron in layer.neurons:
+                    for w in neuron.w:
+                        total = total + w * w
+            return total
+    ''',
+    mistakes=['''
+        from grad.nn import l2_penalty
+
+        def l2_weights(model):
+            return l2_penalty(model.parameters())        # biases included
+    ''', '''
+        def l2_weights(model):
+            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
+            return sum(w.relu() + (-w).relu() for w in ws)   # |w|: that is L1
+    ''', '''
+        def l2_weights(model):
+            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
+            return sum(ws)                                    # forgot to square
+    ''', '''
+        def l2_weights(model):
+            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
+            return sum(w.data ** 2 for w in ws)               # a float: no gradient
+    ''', '''
+        def l2_weights(model):
+            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
+            return sum(w * w for w in ws) / len(ws)           # the mean, not the sum
+    '''],
+)
+
+
+# ---- 2. one step of weight decay -----------------------------------------------------------
+_DECAY_CASES = ((1.0, 0.0, 0.1, 0.5), (2.0, 0.3, 0.05, 0.01), (-1.5, -0.2, 0.1, 0.1),
+                (0.4, 1.0, 0.01, 0.0), (3.0, -0.5, 0.2, 0.25))
+
+
+def _test_decay_step(decay_step) -> Optional[str]:
+    for w, g, lr, alpha in _DECAY_CASES:
+        got = decay_step(w, g, lr, alpha)
+        want = w - lr * (g + 2 * alpha * w)
+        if not _is_number(got):
+            return f"decay_step({w}, {g}, {lr}, {alpha}) returned {got!r}, not a number"
+        if close(got, want):
+            continue
+        if close(got, w - lr * (g + alpha * w)):
+            return ("the gradient of alpha * w**2 is 2 * alpha * w: you dropped the 2 "
+                    f"(decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g})")
+        if close(got, w + lr * (g + 2 * alpha * w)) or close(got, w - lr * (g - 2 * alpha * w)):
+            return (f"a sign is off: the step goes against the gradient, w - lr * (g + 2 alpha w); "
+                    f"decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g}")
+        if close(got, w - lr * g):
+            return f"the penalty is missing: decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g}"
+        return f"decay_step({w}, {g}, {lr}, {alpha}) returned {got:.6g}, but the new weight is {want:.6g}"
+    return None
+
+
+decay_step = Exercise(
+    title="One gradient step with an L2 penalty",
+    answer_name="decay_step",
+    test=_test_decay_step,
+    hint_text="the loss is data_loss + alpha * w**2, so the full gradient is g + 2 * alpha * w; "
+              "a gradient step is w - lr * (that gradient).",
+    solution_code='''
+        def decay_step(w, g, lr, alpha):
+            return w - lr * (g + 2 * alpha * w)   # the same as (1 - 2*lr*alpha) * w - lr * g
+    ''',
+    mistakes=['''
+        def decay_step(w, g, lr, alpha):
+            return w - lr * (g + alpha * w)       # forgot the 2 from d(w**2)/dw
+    ''', '''
+        def decay_step(w, g, lr, alpha):
+            return w - lr * (g - 2 * alpha * w)   # pushes weights away from zero
+    ''', '''
+        def decay_step(w, g, lr, alpha):
+            return w - lr * g                     # no penalty at all
+    '''],
+)
+
+
+# ---- 3. dropout with a given mask ----------------------------------------------------------
+_DROPOUT_CASES = (([1.0, -2.0, 3.0, 0.5], [1, 0, 1, 1], 0.25),
+                  ([0.3, 0.7, -1.1, 2.2, 5.0, -4.0], [0, 1, 0, 1, 1, 0], 0.5),
+                  ([2.0, -1.0, 4.0], [True, False, False], 0.8))
+
+
+def _test_dropout(dropout) -> Optional[str]:
+    for data, mask, p in _DROPOUT_CASES:
+        for training in (True, False):
+            xs = [Value(d) for d in data]
+            out = dropout(xs, mask, p, training)
+            if not isinstance(out, (list, tuple)) or len(out) != len(xs):
+                return (f"dropout should return a list of {len(xs)} Values (one per input), "
+                        f"got {out!r}")
+            if any(x.data != d for x, d in zip(xs, data)):
+                return "dropout changed its inputs' data; build new Values (x * factor) instead"
+            if not all(hasattr(o, "data") and hasattr(o, "backward") for o in out):
+                return "every output should be a Value (x * factor), so gradients can flow back"
+            got = [o.data for o in out]
+            keep = 1.0 / (1.0 - p)
+            if training:
+                want = [d * keep if m else 0.0 for d, m in zip(data, mask)]
+                where = f"in training with mask {list(mask)} and p = {p}"
+                if all(close(g, d if m else 0.0) for g, d, m in zip(got, data, mask)):
+                    return (f"{where}, the kept units must be scaled by 1/(1-p) = {keep:.4g}, so "
+                            "the expected output stays the same as without dropout")
+                if all(close(g, 0.0 if m else d * keep) for g, d, m in zip(got, data, mask)):
+                    return f"{where}: mask 1 means keep the unit and 0 means drop it, not the reverse"
+                if all(close(g, d * p if m else 0.0) for g, d, m in zip(got, data, mask)):
+                    return f"{where}: scale the kept units by 1/(1-p) = {keep:.4g}, not by p"
+            else:
+                want = list(data)
+                where = f"in evaluation (training=False) with p = {p}"
+                if all(close(g, d * keep) for g, d in zip(got, data)):
+                    return (f"{where}, dropout must do nothing: no scaling (the 1/(1-p) already "
+                            "happened during training)")
+                if all(close(g, d * keep if m else 0.0) for g, d, m in zip(got, data, mask)):
+                    return f"{where}, dropout must be off: return the inputs unchanged, no mask"
+            for g, w in zip(got, want):
+                if not _is_number(g) or not close(g, w, abs_=1e-12):
+                    return f"{where}, inputs {data} should give {[round(v, 4) for v in want]}, got {got}"
+            total = out[0]
+            for o in out[1:]:
+                total = total + o
+            total.backward()
+            for x, w, d in zip(xs, want, data):
+                slope = w / d
+                if not _is_number(x.grad) or not close(x.grad, slope, abs_=1e-12):
+                    return (f"{where}, the gradient reaching an input is {x.grad!r}, but it should "
+                            f"be {slope:.4g}: multiply the Value itself (x * factor)")
+    return None
+
+
+dropout = Exercise(
+    title="Dropout with a given mask",
+    answer_name="dropout",
+    test=_test_dropout,
+    hint_text="in training, keep x where the mask is 1 and multiply it by 1/(1-p); where the mask "
+              "is 0, multiply by 0. In evaluation (training=False) return the inputs unchanged.",
+    solution_code='''
+        def dropout(xs, mask, p, training=True):
+            if not training:
+                return list(xs)
+            scale = 1.0 / (1.0 - p)
+            return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]
+    ''',
+    mistakes=['''
+        def dropout(xs, mask, p, training=True):
+            if not training:
+                return list(xs)
+            return [x * (1.0 if keep else 0.0) for x, keep in zip(xs, mask)]   # no 1/(1-p)
+    ''', '''
+        def dropout(xs, mask, p, training=True):
+            scale = 1.0 / (1.0 - p)
+            if not training:
+                return [x * scale for x in xs]                 # scales in evaluation too
+            return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]
+    ''', '''
+        def dropout(xs, mask, p, training=True):
+            if not training:
+                return list(xs)
+            scale = 1.0 / (1.0 - p)
+            return [x * (0.0 if keep else scale) for x, keep in zip(xs, mask)]  # mask reversed
+    ''', '''
+        def dropout(xs, mask, p, training=True):
+            scale = 1.0 / (1.0 - p)
+            return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]  # never turns off
+    '''],
+)
+
+
+# ---- 4. Xavier's standard deviation --------------------------------------------------------
+_FANS = ((50, 50), (2, 16), (100, 10), (784, 256), (3, 1), (16, 1))
+
+
+def _test_xavier_std(xavier_std) -> Optional[str]:
+    for fan_in, fan_out in _FANS:
+        got = xavier_std(fan_in, fan_out)
+        want = math.sqrt(2.0 / (fan_in + fan_out))
+        call = f"xavier_std({fan_in}, {fan_out})"
+        if not _is_number(got):
+            return f"{call} returned {got!r}, not a number"
+        if close(got, want):
+            continue
+        if close(got, math.sqrt(1.0 / fan_in)):
+            return (f"{call} = {got:.4g} uses only fan_in (that is LeCun's scale); Xavier averages "
+                    f"the fan-in and fan-out: sqrt(2 / (fan_in + fan_out)) = {want:.4g}")
+        if close(got, math.sqrt(2.0 / fan_in)):
+            return f"{call} = {got:.4g} is He's scale (for ReLU, fan_in only); Xavier's is {want:.4g}"
+        if close(got, want ** 2):
+            return f"{call} = {got:.4g} is the variance; the standard deviation is its square root, {want:.4g}"
+        if close(got, math.sqrt(6.0 / (fan_in + fan_out))):
+            return (f"{call} = {got:.4g} is the bound a of the uniform version U(-a, a); its "
+                    f"standard deviation is a / sqrt(3) = {want:.4g}")
+        return f"{call} returned {got:.6g}, but Xavier's standard deviation is {want:.6g}"
+    return None
+
+
+xavier_std = Exercise(
+    title="Xavier's standard deviation",
+    answer_name="xavier_std",
+    test=_test_xavier_std,
+    hint_text="Xavier (Glorot) keeps the variance steady both forwards and backwards by "
+              "averaging the two fans: variance 2 / (fan_in + fan_out). Return its square root.",
+    solution_code='''
+        import math
+
+        def xavier_std(fan_in, fan_out):
+            return math.sqrt(2.0 / (fan_in + fan_out))
+    ''',
+    mistakes=['''
+        import math
+
+        def xavier_std(fan_in, fan_out):
+            return math.sqrt(1.0 / fan_in)                 # fan_in only
+    ''', '''
+        import math
+
+        def xavier_std(fan_in, fan_out):
+            return 2.0 / (fan_in + fan_out)                # the variance, not the std
+    ''', '''
+        import math
+
+        def xavier_std(fan_in, fan_out):
+            return math.sqrt(2.0 / fan_in)                 # He's scale
+    '''],
+)
+
+
+# ---- 5. choosing alpha from a sweep --------------------------------------------------------
+_SWEEPS = (
+    ([(0.0, 1.0, 0.74), (1e-3, 1.0, 0.75), (3e-3, 0.8, 0.84), (1e-2, 0.8, 0.83), (0.1, 0.5, 0.5)], 3e-3),
+    ([(0.01, 0.9, 0.86), (0.0, 1.0, 0.80), (0.03, 0.85, 0.86), (0.001, 0.95, 0.82)], 0.03),
+    ([(0.1, 0.55, 0.52), (0.0, 0.97, 0.91), (1e-4, 0.97, 0.90)], 0.0),
+)
+
+
+def _test_best_alpha(best_alpha) -> Optional[str]:
+    for sweep, want in _SWEEPS:
+        got = best_alpha([tuple(row) for row in sweep])
+        if isinstance(got, (tuple, list)):
+            return f"return only the alpha (a number), not the whole row {got!r}"
+        if not _is_number(got):
+            return f"best_alpha returned {got!r}; it should return an alpha from the sweep"
+        alphas = [a for a, _, _ in sweep]
+        if not any(close(got, a, abs_=1e-15) for a in alphas):
+            accs = [v for _, tr, te in sweep for v in (tr, te)]
+            if any(close(got, v) for v in accs):
+                return f"you returned {got}, an accuracy; return the alpha that achieves the best test accuracy"
+            if got in range(len(sweep)):
+                return f"you returned {got}, which looks like a position in the list; return the alpha itself"
+            return f"{got} is not one of the sweep's alphas {alphas}"
+        if close(got, want, abs_=1e-15):
+            continue
+        row = next(r for r in sweep if close(r[0], got, abs_=1e-15))
+        best_test = max(te for _, _, te in sweep)
+        if row[2] == best_test:
+            return (f"in {sweep}, alphas {[a for a, _, te in sweep if te == best_test]} tie on test "
+                    f"accuracy; pick the largest (the simplest model), {want}")
+        if row[1] == max(tr for _, tr, _ in sweep):
+            return (f"you picked alpha {got} by training accuracy; training accuracy rewards "
+                    "memorizing. Choose by test accuracy")
+        return f"in {sweep} the best test accuracy belongs to alpha {want}, not {got}"
+    return None
+
+
+best_alpha = Exercise(
+    title="Choose alpha from a sweep",
+    answer_name="best_alpha",
+    test=_test_best_alpha,
+    hint_text="each row is (alpha, train accuracy, test accuracy). Find the highest test "
+              "accuracy; among the rows that reach it, return the largest alpha.",
+    solution_code='''
+        def best_alpha(sweep):
+            best_test = max(test for alpha, train, test in sweep)
+            return max(alpha for alpha, train, test in sweep if test == best_test)
+    ''',
+    mistakes=['''
+        def best_alpha(sweep):
+            return max(sweep, key=lambda row: row[1])[0]   # by training accuracy
+    ''', '''
+        def best_alpha(sweep):
+            return max(sweep, key=lambda row: row[2])[0]   # ignores ties: first one wins
+    ''', '''
+        def best_alpha(sweep):
+            return max(test for alpha, train, test in sweep)   # the accuracy, not the alpha
+    '''],
+)

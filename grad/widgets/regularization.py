@@ -1,0 +1,327 @@
+"""The regularization explorer: one slider over the strength of an L2 penalty.
+
+    from grad.widgets.regularization import RegularizationExplorer
+    RegularizationExplorer()               # 30 noisy moons, MLP(2, [8, 8, 1])
+
+At construction, one small network is trained for every position of the slider, each
+from the same starting weights, with the loss
+
+    binary cross-entropy on the 30 training points  +  alpha * l2_penalty(parameters)
+
+(Adam, 150 full-batch steps), the same loop as notebook 10. Moving the slider only
+redraws: the decision boundary over the training and test points, the train and test
+loss step by step, and the final train and test accuracy for every alpha of the sweep.
+
+Measured on the course's 2-core machine (CPU time, with other jobs running): construction
+takes about 5 s, almost all of it the 8 trainings (about 0.55 s each); a slider move
+redraws in 150 to 190 ms, because every boundary is evaluated once, at construction, and
+only the PNG is redrawn.
+"""
+from __future__ import annotations
+
+import io
+import math
+import numbers
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+from grad.losses import binary_cross_entropy_with_logits
+from grad.nn import MLP, Layer, l2_penalty
+from grad.optim import Adam
+from grad.widgets.base import Explorer, png_bundle
+
+ALPHAS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+TRAIN_COLOR, TEST_COLOR = "#2563eb", "#ea580c"
+CLASS_COLORS = ("#1d4ed8", "#dc2626")  # class 0, class 1
+# the background: light blue where the model says class 0, light red where it says class 1
+BACKGROUND = LinearSegmentedColormap.from_list("moons", ["#bfdbfe", "#ffffff", "#fecaca"])
+
+
+def moons_split(n_train: int = 30, n_test: int = 500, noise: float = 0.3, seed: int = 6,
+                test_seed: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A small noisy training set and a large test set from the same two moons (labels 0/1)."""
+    from sklearn.datasets import make_moons
+    X_train, y_train = make_moons(n_train, noise=noise, random_state=seed)
+    X_test, y_test = make_moons(n_test, noise=noise, random_state=test_seed)
+    return X_train, y_train.astype(float), X_test, y_test.astype(float)
+
+
+def mlp_scores(model: MLP, X: np.ndarray) -> np.ndarray:
+    """The output of a one-output `MLP` for every row of `X`, computed with numpy.
+
+    The same arithmetic as `model(x)` (each layer: activation(W @ h + b)), read from the
+    model's current weights, but for thousands of points at once. Dropout is skipped, as
+    in evaluation mode.
+    """
+    h = np.asarray(X, dtype=float)
+    for layer in model.layers:
+        if not isinstance(layer, Layer):
+            continue  # Dropout: off when evaluating
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons])
+        z = h @ W.T + b
+        act = layer.neurons[0].activation
+        if act == "relu":
+            h = np.maximum(z, 0.0)
+        elif act == "tanh":
+            h = np.tanh(z)
+        elif act == "sigmoid":
+            h = 1.0 / (1.0 + np.exp(-z))
+        else:
+            h = z
+    if h.shape[1] != 1:
+        raise ValueError(f"mlp_scores needs a model with one output, this one has {h.shape[1]}")
+    return h[:, 0]
+
+
+def bce_numpy(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Mean binary cross-entropy of labels 0/1 against scores, as `grad.losses` computes it."""
+    z = np.asarray(scores, dtype=float)
+    return float(np.mean(np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))))
+
+
+@dataclass
+class Run:
+    """One training run at one L2 strength, measured after every step (index 0: before training)."""
+    alpha: float
+    model: MLP
+    train_loss: list[float] = field(default_factory=list)   # cross-entropy only, no penalty
+    test_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    milliseconds: float = 0.0
+
+    @property
+    def sum_of_squares(self) -> float:
+        """Sum of the squared parameters at the end: what the L2 penalty measures."""
+        return sum(p.data ** 2 for p in self.model.parameters())
+
+
+def _check_alpha(alpha: object) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (alpha >= 0 and math.isfinite(alpha)):
+        raise ValueError(f"the L2 strength alpha must be a number >= 0, got {alpha!r}")
+    return float(alpha)
+
+
+def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), steps: int = 150,
+                  lr: float = 0.05, seed: int = 1) -> Run:
+    """Train `MLP(2, [*hidden, 1])` on data = (X_train, y_train, X_test, y_test).
+
+    Loss: binary cross-entropy + alpha * l2_penalty(parameters), Adam, full batch. The
+    starting weights come from `random.seed(seed)`, whatever alpha is; the caller's random
+    state is restored afterwards.
+    """
+    alpha = _check_alpha(alpha)
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ValueError(f"steps must be a whole number of at least 1, got {steps!r}")
+    X_train, y_train, X_test, y_test = data
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        model = MLP(2, [*hidden, 1])
+    finally:
+        random.setstate(state)
+    run = Run(alpha, model)
+    xs = [[float(a), float(b)] for a, b in X_train]
+    labels = [float(v) for v in y_train]
+    opt = Adam(model.parameters(), lr=lr)
+
+    def measure() -> None:
+        s_train, s_test = mlp_scores(model, X_train), mlp_scores(model, X_test)
+        run.train_loss.append(bce_numpy(s_train, y_train))
+        run.test_loss.append(bce_numpy(s_test, y_test))
+        run.train_acc.append(float(np.mean((s_train > 0) == (y_train > 0.5))))
+        run.test_acc.append(float(np.mean((s_test > 0) == (y_test > 0.5))))
+
+    start = time.perf_counter()
+    measure()
+    for _ in range(steps):
+        loss = binary_cross_entropy_with_logits([model(x) for x in xs], labels)
+        if alpha:
+            loss = loss + alpha * l2_penalty(model.parameters())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        measure()
+    run.milliseconds = 1000 * (time.perf_counter() - start)
+    return run
+
+
+def _label(alpha: float) -> str:
+    return "0" if alpha == 0 else f"{alpha:.0e}".replace("e-0", "e-")
+
+
+class RegularizationExplorer(Explorer):
+    """Slide the L2 strength alpha from 0 (memorize the noise) to 0.1 (learn nothing).
+
+        RegularizationExplorer()                    # alpha = 0: an overfit network
+        RegularizationExplorer(alpha=3e-3)          # start somewhere else
+
+    Controls: `slider` (a SelectionSlider over `alphas`). `image` holds a PNG of three
+    panels (boundary, loss curves, accuracy against alpha) and `info` a line of numbers.
+    `runs` maps every alpha to its `Run`; `run` is the one shown; `table()` lists
+    (alpha, final train accuracy, final test accuracy).
+
+    `verdict` holds the last one-line judgement (overfitting, underfitting, a good balance).
+
+    Measured (CPU time on the course's 2-core machine): construction, all trainings
+    included, about 5 s; a slider move 150 to 190 ms, so the slider updates on release.
+    """
+
+    def __init__(self, alphas: Sequence[float] = ALPHAS, alpha: float = 0.0,
+                 hidden: Sequence[int] = (8, 8), steps: int = 150, lr: float = 0.05,
+                 data: Optional[tuple] = None, seed: int = 1):
+        self.alphas = tuple(sorted({_check_alpha(a) for a in alphas}))
+        if len(self.alphas) < 2:
+            raise ValueError("give at least two different alphas to compare")
+        alpha = _check_alpha(alpha)
+        if alpha not in self.alphas:
+            raise ValueError(f"alpha={alpha} is not among the alphas {self.alphas}")
+        self.data = moons_split() if data is None else tuple(np.asarray(d, dtype=float) for d in data)
+        if len(self.data) != 4:
+            raise ValueError("data must be (X_train, y_train, X_test, y_test)")
+        self.steps = steps
+        self.runs: dict[float, Run] = {a: train_with_l2(self.data, a, hidden, steps, lr, seed)
+                                       for a in self.alphas}
+        self._grid()
+
+        self.slider = widgets.SelectionSlider(
+            options=[(_label(a), a) for a in self.alphas], value=alpha,
+            description="L2 strength α", continuous_update=False,
+            style={"description_width": "initial"}, layout=widgets.Layout(width="460px"))
+        self.info = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.slider.observe(lambda change: self.update(), names="value")
+        super().__init__([self.slider, self.info, self.image])
+        self._build_figure()
+        self.update()
+
+    @property
+    def alpha(self) -> float:
+        return self.slider.value
+
+    @property
+    def run(self) -> Run:
+        return self.runs[self.slider.value]
+
+    def table(self) -> list[tuple[float, float, float]]:
+        """(alpha, final train accuracy, final test accuracy) for every alpha, in order."""
+        return [(a, r.train_acc[-1], r.test_acc[-1]) for a, r in self.runs.items()]
+
+    def judge(self, alpha: float) -> str:
+        """One sentence on the run at `alpha`: overfitting, underfitting or a good balance."""
+        run = self.runs[alpha]
+        train, test = run.train_acc[-1], run.test_acc[-1]
+        best = max(r.test_acc[-1] for r in self.runs.values())
+        if train - test > 0.08:
+            return ("<b>overfitting</b>: the training points are fitted far better than new "
+                    "points; the boundary bends around noise.")
+        if test < best - 0.03:
+            return ("<b>underfitting</b>: the penalty wins; the weights are squeezed so much that "
+                    "the model is too simple for the moons.")
+        return ("<b>a good balance</b>: train and test accuracy agree and test accuracy is near "
+                "the best of the sweep.")
+
+    # ---- every boundary is evaluated once, on one grid -------------------------------------
+    def _grid(self) -> None:
+        X_train, _, X_test, _ = self.data
+        X = np.vstack([X_train, X_test])
+        (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
+        px, py = 0.08 * (x1 - x0), 0.08 * (y1 - y0)
+        self.extent = (x0 - px, x1 + px, y0 - py, y1 + py)
+        gx, gy = np.linspace(x0 - px, x1 + px, 160), np.linspace(y0 - py, y1 + py, 120)
+        self.grid_x, self.grid_y = np.meshgrid(gx, gy)
+        points = np.column_stack([self.grid_x.ravel(), self.grid_y.ravel()])
+        self.grid_scores = {a: mlp_scores(r.model, points).reshape(self.grid_x.shape)
+                            for a, r in self.runs.items()}
+
+    # ---- drawing ---------------------------------------------------------------------------
+    def _build_figure(self) -> None:
+        X_train, y_train, X_test, y_test = self.data
+        self.fig = Figure(figsize=(14, 4.3), dpi=80)
+        self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.21, top=0.9, wspace=0.3)
+        ax_b, ax_l, ax_a = self.fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.15, 1, 1]})
+        self.ax_boundary, self.ax_loss, self.ax_acc = ax_b, ax_l, ax_a
+
+        # 1. boundary: the probability of class 1 as a background, the 0.5 line in black
+        self.background = ax_b.imshow(np.zeros_like(self.grid_x), extent=self.extent, origin="lower",
+                                      cmap=BACKGROUND, vmin=0, vmax=1, aspect="auto",
+                                      interpolation="bilinear")
+        self.contour = None
+        for k in (0, 1):
+            ax_b.scatter(*X_test[y_test == k].T, s=10, color=CLASS_COLORS[k], alpha=0.45, lw=0,
+                         label="test points" if k == 0 else None)
+        for k in (0, 1):
+            ax_b.scatter(*X_train[y_train == k].T, s=55, color=CLASS_COLORS[k], edgecolor="black",
+                         lw=1.2, zorder=3, label="training points" if k == 0 else None)
+        ax_b.set_xlim(*self.extent[:2])
+        ax_b.set_ylim(*self.extent[2:])
+        ax_b.set_xlabel("$x_1$")
+        ax_b.set_ylabel("$x_2$")
+        ax_b.legend(loc="lower left", fontsize=9, framealpha=0.9)
+
+        # 2. loss curves, on the same scale for every alpha
+        (self.train_line,) = ax_l.plot([], [], color=TRAIN_COLOR, lw=2, label="train loss")
+        (self.test_line,) = ax_l.plot([], [], color=TEST_COLOR, lw=2, label="test loss")
+        top = max(max(r.test_loss + r.train_loss) for r in self.runs.values())
+        ax_l.set_xlim(0, self.steps)
+        ax_l.set_ylim(0, min(top, 3.0) * 1.05)
+        ax_l.set_xlabel("training step")
+        ax_l.set_ylabel("cross-entropy loss")
+        ax_l.legend(loc="upper left", fontsize=10)
+
+        # 3. the whole sweep: final accuracies against alpha, the current alpha marked
+        xs = np.arange(len(self.alphas))
+        table = self.table()
+        ax_a.plot(xs, [100 * t for _, t, _ in table], "-o", color=TRAIN_COLOR, label="train")
+        ax_a.plot(xs, [100 * t for _, _, t in table], "-o", color=TEST_COLOR, label="test")
+        self.marker = ax_a.axvline(0, color="#fde047", lw=16, alpha=0.8, zorder=0)
+        ax_a.set_xlim(-0.5, len(xs) - 0.5)
+        ax_a.set_xticks(xs)
+        ax_a.set_xticklabels([_label(a) for a in self.alphas], rotation=35)
+        ax_a.set_xlabel("L2 strength α")
+        ax_a.set_ylabel("final accuracy (%)")
+        ax_a.set_ylim(40, 103)
+        ax_a.set_title("accuracy after training, every α")
+        ax_a.legend(loc="lower left", fontsize=10)
+
+    def update(self) -> None:
+        """Redraw everything for the slider's alpha."""
+        alpha, run = self.alpha, self.run
+        scores = self.grid_scores[alpha]
+        self.background.set_data(1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30))))
+        if self.contour is not None:
+            self.contour.remove()
+        self.contour = self.ax_boundary.contour(self.grid_x, self.grid_y, scores, levels=[0.0],
+                                                colors="black", linewidths=2)
+        self.ax_boundary.set_title(f"α = {_label(alpha)}: train {100 * run.train_acc[-1]:.0f}%, "
+                                   f"test {100 * run.test_acc[-1]:.0f}% correct")
+
+        steps = np.arange(len(run.train_loss))
+        self.train_line.set_data(steps, run.train_loss)
+        self.test_line.set_data(steps, run.test_loss)
+        gap = round(run.test_loss[-1] - run.train_loss[-1], 2) + 0.0  # no "-0.00"
+        self.ax_loss.set_title(f"loss per step (final test - train: {gap:.2f})")
+
+        self.marker.set_xdata([self.alphas.index(alpha)] * 2)
+
+        baseline = self.runs[self.alphas[0]].sum_of_squares
+        self.verdict = self.judge(alpha)
+        self.info.value = (
+            f"<span style='font-size:1.05em'><b>α = {_label(alpha)}</b>: train accuracy "
+            f"{100 * run.train_acc[-1]:.1f}%, test accuracy {100 * run.test_acc[-1]:.1f}%, "
+            f"sum of squared weights {run.sum_of_squares:.1f} "
+            f"(at α = {_label(self.alphas[0])}: {baseline:.1f})<br>{self.verdict}</span>")
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+
+    def snapshot(self) -> dict[str, str]:
+        return png_bundle(self.fig)

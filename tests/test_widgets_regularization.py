@@ -1,0 +1,137 @@
+"""The regularization explorer: every slider position is a real training run, drawn honestly."""
+import base64
+import random
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from grad.nn import MLP  # noqa: E402
+from grad.widgets.regularization import (  # noqa: E402
+    ALPHAS, RegularizationExplorer, bce_numpy, mlp_scores, moons_split, train_with_l2)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return RegularizationExplorer()
+
+
+def boundary_paths(w):
+    """The vertices of the drawn decision boundary (the 0-level contour)."""
+    return np.concatenate([p.vertices for p in w.contour.get_paths()] or [np.zeros((0, 2))])
+
+
+def test_default_state_is_an_overfit_network(explorer):
+    assert explorer.slider.continuous_update is False
+    assert explorer.alpha == 0.0
+    run = explorer.run
+    assert run.train_acc[-1] == 1.0
+    assert run.test_acc[-1] < 0.8
+    assert run.test_loss[-1] > 5 * run.train_loss[-1]  # the curves have drifted apart
+    assert "overfitting" in explorer.verdict and "100.0%" in explorer.info.value
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
+
+
+def test_the_slider_offers_every_alpha(explorer):
+    assert [value for _, value in explorer.slider.options] == list(ALPHAS)
+    assert set(explorer.runs) == set(ALPHAS)
+
+
+def test_moving_the_slider_changes_boundary_curves_and_numbers(explorer):
+    explorer.slider.value = 0.0
+    before = (boundary_paths(explorer), explorer.image.value, explorer.info.value,
+              list(explorer.test_line.get_ydata()))
+    explorer.slider.value = 3e-3
+    after = (boundary_paths(explorer), explorer.image.value, explorer.info.value,
+             list(explorer.test_line.get_ydata()))
+    assert before[0].shape != after[0].shape or not np.allclose(before[0], after[0])
+    assert before[1] != after[1] and before[2] != after[2]
+    run = explorer.run
+    assert after[3] == run.test_loss
+    assert f"{100 * run.test_acc[-1]:.1f}%" in explorer.info.value
+    assert run.test_acc[-1] > explorer.runs[0.0].test_acc[-1] + 0.05  # regularizing helps here
+    assert "good balance" in explorer.verdict
+    marker_x = explorer.marker.get_xdata()[0]
+    assert marker_x == ALPHAS.index(3e-3)
+
+
+def test_drawn_boundary_is_where_the_model_changes_its_mind(explorer):
+    explorer.slider.value = 3e-3
+    points = boundary_paths(explorer)
+    assert len(points) > 10
+    scores = mlp_scores(explorer.run.model, points)
+    spread = np.ptp(explorer.grid_scores[3e-3])
+    assert np.max(np.abs(scores)) < 0.05 * spread
+
+
+def test_stronger_l2_gives_smaller_weights(explorer):
+    sums = [explorer.runs[a].sum_of_squares for a in ALPHAS]
+    assert all(later < earlier for earlier, later in zip(sums, sums[1:]))
+    assert sums[-1] < 0.01 * sums[0]
+
+
+def test_too_strong_l2_underfits(explorer):
+    explorer.slider.value = 0.1
+    run = explorer.run
+    assert run.train_acc[-1] <= 0.6 and run.test_acc[-1] <= 0.6
+    assert "underfitting" in explorer.verdict
+    assert explorer.contour is not None  # drawing a flat model does not fail
+
+
+def test_every_run_starts_from_the_same_weights(explorer):
+    starts = {round(r.train_loss[0], 12) for r in explorer.runs.values()}
+    assert len(starts) == 1
+
+
+def test_table_lists_final_accuracies(explorer):
+    table = explorer.table()
+    assert [a for a, _, _ in table] == list(ALPHAS)
+    for alpha, train, test in table:
+        assert train == explorer.runs[alpha].train_acc[-1]
+        assert test == explorer.runs[alpha].test_acc[-1]
+
+
+def test_numpy_scores_match_the_model():
+    random.seed(5)
+    model = MLP(2, [4, 3, 1], activation="tanh")
+    X = np.array([[0.3, -1.2], [2.0, 0.5], [-0.7, 0.1]])
+    assert mlp_scores(model, X) == pytest.approx([model(list(x)).data for x in X])
+    with pytest.raises(ValueError, match="one output"):
+        mlp_scores(MLP(2, [3, 2]), X)
+
+
+def test_numpy_loss_matches_grad_losses():
+    from grad.losses import binary_cross_entropy_with_logits
+    z, y = [2.5, -0.3, 40.0, -40.0], [1.0, 0.0, 0.0, 0.0]
+    assert bce_numpy(np.array(z), np.array(y)) == pytest.approx(binary_cross_entropy_with_logits(z, y).data)
+
+
+def test_training_records_every_step_and_restores_random_state():
+    data = moons_split(n_train=10, n_test=20)
+    random.seed(123)
+    expected = random.random()
+    random.seed(123)
+    run = train_with_l2(data, 1e-3, hidden=(3,), steps=5)
+    assert random.random() == expected
+    assert len(run.train_loss) == len(run.test_acc) == 6
+    assert run.train_loss[-1] < run.train_loss[0]
+
+
+def test_snapshot_is_a_png(explorer):
+    data = explorer._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_bad_input():
+    data = moons_split(n_train=10, n_test=20)
+    with pytest.raises(ValueError, match="alpha"):
+        train_with_l2(data, -1.0)
+    with pytest.raises(ValueError, match="steps"):
+        train_with_l2(data, 0.0, steps=0)
+    with pytest.raises(ValueError, match="not among"):
+        RegularizationExplorer(alphas=(0.0, 0.1), alpha=0.5, data=data, steps=2)
+    with pytest.raises(ValueError, match="two different"):
+        RegularizationExplorer(alphas=(0.0,), data=data, steps=2)
