@@ -2,8 +2,9 @@
 
 `linear` and `conv2d` could be written with `@`, `reshape` and `+`; as single nodes they
 make smaller graphs, and at small sizes the number of nodes is what costs time.
-Convolution uses im2col: every kernel-sized window of the input is viewed (without
-copying) as a row, so the whole convolution becomes one matrix product.
+Convolution uses im2col: every kernel-sized window of the input is a row of a strided
+view (made without copying), so the whole convolution becomes one matrix product, for
+which NumPy gathers the rows into one contiguous matrix, once.
 """
 from __future__ import annotations
 
