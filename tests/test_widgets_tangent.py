@@ -112,3 +112,20 @@ def test_secant_slope_formulas():
 def test_bad_arguments_say_what_is_wrong(kwargs, error, words):
     with pytest.raises(error, match=words):
         TangentExplorer(**kwargs)
+
+
+def test_central_readout_names_the_points_it_subtracts():
+    w = TangentExplorer(math.sin, math.cos, x=1.0, x_range=(-3, 3), label="sin x")
+    w.method.value = "central"
+    w.h_slider.value = 1e-12
+    assert "rounding error wins" in w.readout.value
+    assert "f(x+h) and f(x−h)" in w.readout.value
+
+
+def test_central_on_the_parabola_has_only_rounding_error():
+    w = TangentExplorer()
+    w.method.value = "central"
+    w.x_slider.value = 0.67
+    w.h_slider.value = 1e-3
+    assert "only rounding error" in w.readout.value
+    assert "rounding error wins" not in w.readout.value

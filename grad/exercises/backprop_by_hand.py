@@ -137,8 +137,8 @@ def _test_nudge(nudge: Any) -> Optional[str]:
         if [v.grad for v in values] != before_grad:
             return "nudge changed the .grad of the values: the step changes .data only"
         if after_data == before_data:
-            return ("the values' .data did not change: update each value in place "
-                    "(`v.data -= ...`), not a copy")
+            return ("nudge left every value's .data unchanged: update each one in place, "
+                    "`v.data -= ...` (making new Values does not move the old ones)")
         for v, old, g in zip(values, before_data, before_grad):
             if close(v.data, old - step * g, rel=1e-9, abs_=1e-12):
                 continue

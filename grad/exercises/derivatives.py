@@ -130,6 +130,12 @@ def _test_tangent(tangent):
                 if t == x:
                     return (f"for f(x) = {name} the line should touch f at x = {x}, so "
                             f"line({x}) = f({x}) = {want:.6g}, but it gives {got:.6g}")
+                slope = (got - f(x)) / (t - x)
+                if close(line(x), f(x), rel=1e-5, abs_=1e-5) and close(slope, df(x), rel=1e-2):
+                    return (f"for f(x) = {name} at x = {x} your line has slope {slope:.7g}, "
+                            f"close to the true slope {df(x):.7g} but not close enough: "
+                            f"estimate it with a central difference (h = 1e-5), or a "
+                            f"forward one with h = 1e-6 or a bit smaller")
                 return (f"for f(x) = {name} at x = {x}, the tangent at t = {t} is "
                         f"{want:.6g}, but your line gives {got:.6g}. The line is "
                         f"f(x) + slope · (t − x), with the slope from a small step")
@@ -161,6 +167,10 @@ tangent = Exercise(
     ''', '''
         def tangent(f, x):
             s = f(x + 1) - f(x)                    # a step of 1 is far too big
+            return lambda t: f(x) + s * (t - x)
+    ''', '''
+        def tangent(f, x):
+            s = (f(x + 1e-3) - f(x)) / 1e-3        # forward difference, step too big
             return lambda t: f(x) + s * (t - x)
     ''', '''
         def tangent(f, x):

@@ -298,9 +298,14 @@ class TangentExplorer(Explorer):
             if method == "central" and self.f is lesson_f:
                 verdict += (" A parabola's central difference has no truncation error at all, "
                             "so any step that is not tiny gives the exact slope.")
+        elif method == "central" and self.f is lesson_f:
+            verdict = ("<b>only rounding error</b>: a parabola's central difference has no "
+                       "truncation error at all, so the small error left is rounding, and a "
+                       "larger h makes it smaller.")
         elif h < best / 3:
+            pair = "f(x+h) and f(x−h)" if method == "central" else "f(x+h) and f(x)"
             verdict = (f"<b>rounding error wins</b>: h is smaller than the best step here "
-                       f"(about {best:.0e}). f(x+h) and f(x) agree in almost every digit, their "
+                       f"(about {best:.0e}). {pair} agree in almost every digit, their "
                        f"difference keeps only a few correct ones, and dividing by a tiny h "
                        f"magnifies the rest. A smaller h makes it worse.")
         elif h > best * 3:
