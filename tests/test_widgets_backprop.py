@@ -8,7 +8,7 @@ import pytest
 import grad
 from grad import Value, weighted_sum
 from grad.widgets.backprop import (CURRENT_COLOR, DONE_COLOR, RECEIVING_COLOR,
-                                   BackpropStepper)
+                                   BackpropStepper, fit_width)
 
 matplotlib.use("Agg")
 
@@ -59,8 +59,23 @@ def test_the_default_state_and_the_snapshot():
     snap = w._repr_mimebundle_()["image/svg+xml"]
     assert snap.lstrip().startswith("<?xml") or "<svg" in snap[:500]
     assert snap.rstrip().endswith("</svg>")
-    assert w.view.value == snap
+    assert w.view.value == fit_width(snap)
     assert "step 2 of 5" in w.text.value and "x1w1x2w2.grad += 1 × 0.5000 = 0.5000" in w.text.value
+
+
+def test_the_drawing_fits_the_notebook_width():
+    w = BackpropStepper(neuron())
+    natural = re.search(r'<svg width="([\d.]+)pt" height="[\d.]+pt"', w.svg)
+    assert natural, "the snapshot keeps Graphviz's natural size"
+    shown = w.view.value[w.view.value.index("<svg"):]
+    head = shown[:shown.index(">")]
+    assert 'width="100%"' in head and f"max-width: {natural.group(1)}pt" in head
+    assert 'height="' not in head and "viewBox=" in head  # the height follows the viewBox
+    assert shown.count("<svg") == 1
+    w.slider.value = 4
+    assert 'width="100%"' in w.view.value and w.view.value.rstrip().endswith("</svg>")
+    plain = '<svg viewBox="0 0 10 10"></svg>'
+    assert fit_width(plain) == plain  # nothing to rescale: unchanged
 
 
 def test_moving_the_slider_moves_the_highlight_the_grads_and_the_text():

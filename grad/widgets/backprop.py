@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -38,6 +39,17 @@ def _num(x: float) -> str:
 
 def _op_name(op: str) -> str:
     return op or "?"
+
+
+def fit_width(svg: str) -> str:
+    """The SVG drawing scaled to the width it is shown in, never above its natural size.
+
+    Graphviz gives the drawing a fixed size in points; a wide graph would then overflow
+    the notebook and scroll. Width 100% (capped at the natural width) with the height
+    following the viewBox keeps the whole graph in view, its text scaled with it.
+    """
+    return re.sub(r'(<svg\b[^>]*?)\swidth="([\d.]+)pt"\s+height="[\d.]+pt"',
+                  r'\1 width="100%" style="max-width: \2pt; height: auto"', svg, count=1)
 
 
 @dataclass
@@ -75,7 +87,8 @@ class BackpropStepper(Explorer):
     slider never changes your graph's numbers (call `root.backward()` for that).
 
     Controls and state, for scripts and tests: `slider`, `prev_button`, `next_button`,
-    `text` (HTML with the step's chain rule), `view` (HTML with the SVG drawing),
+    `text` (HTML with the step's chain rule), `view` (HTML with the SVG drawing, scaled
+    to fit the notebook's width),
     `steps` (the computed nodes in backward order), `graph` (the current
     `graphviz.Digraph`), `grads` (grad of every node at the current step), `update()`.
 
@@ -365,7 +378,7 @@ class BackpropStepper(Explorer):
                    fontsize="16")
         self.graph = graph
         self.svg = graph.pipe(format="svg", encoding="utf-8")
-        self.view.value = self.svg
+        self.view.value = fit_width(self.svg)
         esc = lambda t: html.escape(t, quote=False)  # noqa: E731
         lines = [f"<b>{esc(head)}</b>"] + [f"&emsp;{esc(t)}" for t in items]
         lines += [f"<i>{esc(t)}{'' if t.endswith('?') else '.'}</i>" for t in notes]
