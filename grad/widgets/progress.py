@@ -17,45 +17,48 @@ class LiveLoss:
             live.update(loss.data)
         live.done()
 
-    Redraws at most every `interval` seconds (and once at the end), so it costs little
-    however short the steps are. It updates one display in place, so the notebook
-    keeps one figure, whose final state is what a saved notebook shows.
+    It redraws at most every `interval` seconds, and never spends more than about a
+    fifth of the time on drawing (slow redraws space themselves out), so it costs
+    little however short the steps are. It updates one display in place, so the
+    notebook keeps one figure, whose final state is what a saved notebook shows.
     """
 
     def __init__(self, total: Optional[int] = None, title: str = "training",
                  ylabel: str = "loss", logy: bool = False, interval: float = 0.5,
                  figsize: tuple[float, float] = (6.4, 3.2)):
-        self.total, self.title, self.logy, self.interval = total, title, logy, interval
+        self.total, self.title, self.ylabel, self.logy = total, title, ylabel, logy
+        self.interval = interval
         self.losses: list[float] = []
         self.fig, self.ax = plt.subplots(figsize=figsize)
-        self.ylabel = ylabel
-        self._last_draw = 0.0
+        (self.line,) = self.ax.plot([], [], color="tab:blue", lw=2)
+        self.ax.set_xlabel("step")
+        self.ax.set_ylabel(ylabel)
+        self.ax.grid(alpha=0.3)
+        self.ax.set_xlim(0, total or 1)
         self._draw()
+        self.fig.tight_layout()
         self._handle = display(self.fig, display_id=True)
-        self._last_draw = time.perf_counter()
+        self._next_draw = time.perf_counter() + interval
 
     def _draw(self) -> None:
-        ax = self.ax
-        ax.clear()
-        steps = range(1, len(self.losses) + 1)
-        ax.plot(steps, self.losses, color="tab:blue", lw=2)
-        ax.set_xlabel("step")
-        ax.set_ylabel(self.ylabel)
-        if self.logy and self.losses and min(self.losses) > 0:
-            ax.set_yscale("log")
-        if self.total:
-            ax.set_xlim(0, self.total)
-        status = f"step {len(self.losses)}" + (f" of {self.total}" if self.total else "")
-        if self.losses:
+        n = len(self.losses)
+        self.line.set_data(range(1, n + 1), self.losses)
+        if n:
+            if self.logy and min(self.losses) > 0:
+                self.ax.set_yscale("log")
+            self.ax.relim()
+            self.ax.autoscale_view()
+            if not self.total:
+                self.ax.set_xlim(0, max(n, 1))
+        status = f"step {n}" + (f" of {self.total}" if self.total else "")
+        if n:
             status += f", {self.ylabel} {self.losses[-1]:.4f}"
-        ax.set_title(f"{self.title}: {status}")
-        ax.grid(alpha=0.3)
-        self.fig.tight_layout()
+        self.ax.set_title(f"{self.title}: {status}")
 
     def update(self, loss: float) -> None:
-        """Record one step's loss; redraw if enough time has passed."""
+        """Record one step's loss; redraw if it is time to."""
         self.losses.append(float(loss))
-        if time.perf_counter() - self._last_draw >= self.interval:
+        if time.perf_counter() >= self._next_draw:
             self._redraw()
 
     def done(self) -> None:
@@ -64,7 +67,9 @@ class LiveLoss:
         plt.close(self.fig)
 
     def _redraw(self) -> None:
+        start = time.perf_counter()
         self._draw()
         if self._handle is not None:  # None outside IPython: nothing to update
             self._handle.update(self.fig)
-        self._last_draw = time.perf_counter()
+        cost = time.perf_counter() - start
+        self._next_draw = time.perf_counter() + max(self.interval, 4 * cost)
