@@ -251,9 +251,10 @@ make_optimizer = Exercise(
     title="Reach the Rosenbrock minimum",
     answer_name="make_optimizer",
     test=_test_make_optimizer,
-    hint_text=("the learning rate alone is not enough. Give SGD more momentum (0.95) at about the "
-               "largest learning rate that stays stable, or give Adam a smaller beta2 (0.9) so that its "
-               "step sizes follow the bending valley. Set the widget to 300 steps and experiment."),
+    hint_text=("tuning the learning rate alone works only on a knife's edge. Give SGD more momentum "
+               "(0.95) at about the largest learning rate that stays stable, or give Adam a smaller "
+               "beta2 (0.9) so that its step sizes follow the bending valley. Set the widget to 300 "
+               "steps and experiment."),
     solution_code='''
         from grad import optim
 
