@@ -39,7 +39,7 @@ class Digraph(graphviz.Digraph):
 
 
 # Colours chosen to read well on a projector and to keep black text legible.
-LEAF_COLOR = "#dbeafe"        # inputs and parameters (nodes with no operands)
+LEAF_COLOR = "#dbeafe"        # leaves that get gradients: inputs and parameters
 NODE_COLOR = "#ffffff"        # computed values
 OP_COLOR = "#eeeeee"
 HIGHLIGHT_COLOR = "#fde047"   # default colour for highlighted nodes
@@ -62,7 +62,7 @@ def _describe(x) -> str:
         return _number(float(x))
     if x.size <= 3:
         return "[" + ", ".join(_number(float(v)) for v in x.reshape(-1)) + "]"
-    return "shape " + "×".join(str(n) for n in x.shape)
+    return f"shape {tuple(x.shape)}"
 
 
 def _escape(text: str) -> str:
@@ -104,7 +104,10 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
         fields.append(f"data {_describe(node.data)}")
         if show_grad:
             fields.append(f"grad {_describe(getattr(node, 'grad', 0.0))}")
-        fill = colors.get(node, NODE_COLOR if node._prev else LEAF_COLOR)
+        # blue: the leaves gradients are for (inputs, parameters); a tensor that needs
+        # no gradient (data, constants) is drawn like a computed value
+        is_parameter = not node._prev and getattr(node, "requires_grad", True)
+        fill = colors.get(node, LEAF_COLOR if is_parameter else NODE_COLOR)
         record = " | ".join(fields)  # stacked top to bottom: narrow boxes, readable graphs
         if rankdir in ("TB", "BT"):
             record = "{ " + record + " }"  # in a top-to-bottom graph, braces stack the fields
