@@ -130,6 +130,6 @@ def test_draws_tensor_graphs_with_shapes():
     assert '"x | data shape (4, 3) | grad shape (4, 3)"' in src
     assert '"w | data [1.0000, 2.0000, 3.0000] | grad [4.0000, 4.0000, 4.0000]"' in src
     assert "data [24.0000]" not in src and "data 24.0000" in src
-    constant = draw_dot((Tensor([1.0, 2.0], label="c") * w).sum()).source
+    constant = draw_dot((Tensor([1.0, 2.0, 3.0], label="c") * w).sum()).source
     assert "#dbeafe" in next(l for l in constant.splitlines() if '"w |' in l)
     assert "#dbeafe" not in next(l for l in constant.splitlines() if '"c |' in l)
