@@ -90,11 +90,11 @@ def test_a_blow_up_stops_training_and_is_marked(explorer):
     run = set_state(explorer, 1.0)
     assert run.diverged_at is not None and run.diverged_at < 20
     assert len(run.losses) < run.diverged_at + 1
-    assert explorer.blow_up_line.get_visible()
-    assert f"step {run.diverged_at}" in explorer.blow_up_text.get_text()
+    assert explorer.blow_up.line.get_visible()
+    assert f"step {run.diverged_at}" in explorer.blow_up.text.get_text()
     assert f"step {run.diverged_at}" in run.verdict
     set_state(explorer, 0.1)
-    assert not explorer.blow_up_line.get_visible()
+    assert not explorer.blow_up.line.get_visible()
 
 
 def test_overflow_is_caught_not_raised():

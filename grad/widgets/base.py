@@ -33,3 +33,23 @@ def png_bundle(fig) -> dict[str, str]:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}
+
+
+class DivergenceMarker:
+    """A red line and label, "diverged at step k", on a loss plot; hidden until needed."""
+
+    def __init__(self, ax, fontsize: int = 11):
+        self.line = ax.axvline(1, color="#b91c1c", lw=1.5, ls="--", visible=False)
+        self.text = ax.text(1, 0.5, "", transform=ax.get_xaxis_transform(), color="#b91c1c",
+                            fontsize=fontsize, va="center", visible=False)
+
+    def show(self, step, steps: int) -> None:
+        """Mark `step` (None hides the marker); the label stays inside a plot of `steps`."""
+        visible = step is not None
+        self.line.set_visible(visible)
+        self.text.set_visible(visible)
+        if visible:
+            self.line.set_xdata([step, step])
+            self.text.set_x(step)
+            self.text.set_text(f" diverged at \n step {step} ")
+            self.text.set_horizontalalignment("right" if step > 0.6 * steps else "left")

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from grad.engine import Value
-from grad.widgets.base import Explorer, png_bundle
+from grad.widgets.base import DivergenceMarker, Explorer, png_bundle
 
 START = (-1.0, 3.0)   # (w, b) before the first step: every run starts here
 BLOW_UP = 1e6         # a loss this many times the starting loss counts as diverged
@@ -246,9 +246,7 @@ class LearningRateExplorer(Explorer):
         # 2. the loss curve, on a log scale
         (self.loss_line,) = ax_loss.plot([], [], color="#2563eb", lw=2, label="loss")
         ax_loss.axhline(self.best_loss, color="gray", ls="--", lw=1.2, label="best possible")
-        self.blow_up_line = ax_loss.axvline(1, color="#b91c1c", lw=1.5, visible=False)
-        self.blow_up_text = ax_loss.text(1, 0.5, "", transform=ax_loss.get_xaxis_transform(),
-                                         color="#b91c1c", va="center", fontsize=12)
+        self.blow_up = DivergenceMarker(ax_loss, fontsize=12)
         ax_loss.set_yscale("log")
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("loss (mean squared error)")
@@ -276,15 +274,7 @@ class LearningRateExplorer(Explorer):
         self.ax_loss.set_xlim(0, run.steps + 1)
         shown = [l for l in run.losses if l > 0] + [self.best_loss]
         self.ax_loss.set_ylim(min(shown) / 1.6, max(shown) * 1.6)
-        diverged = run.diverged_at is not None
-        self.blow_up_line.set_visible(diverged)
-        self.blow_up_text.set_visible(diverged)
-        if diverged:
-            k = run.diverged_at
-            self.blow_up_line.set_xdata([k, k])
-            self.blow_up_text.set_x(k)
-            self.blow_up_text.set_text(f" diverged at \n step {k} ")
-            self.blow_up_text.set_horizontalalignment("right" if k > 0.6 * run.steps else "left")
+        self.blow_up.show(run.diverged_at, run.steps)
         self.ax_loss.set_title("the loss curve")
         self.headline.set_text(f"learning rate {run.lr:.3g}, {run.steps} steps: {run.regime}")
         self.headline.set_color(REGIME_COLORS[run.regime])

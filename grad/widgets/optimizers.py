@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from grad import optim
 from grad.engine import Value
-from grad.widgets.base import Explorer, png_bundle
+from grad.widgets.base import DivergenceMarker, Explorer, png_bundle
 
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
 COLORS = {"SGD": "#6b7280", "momentum": "#ea580c", "Nesterov": "#16a34a",
@@ -374,15 +374,7 @@ class OptimizerExplorer(Explorer):
         gaps = np.concatenate(shown)
         ax.set_ylim(max(gaps.min() / 3, 1e-16), gaps.max() * 3)
         ax.set_xlim(0, self.steps.value)
-        diverged = run.diverged_at is not None
-        self.blow_up_line.set_visible(diverged)
-        self.blow_up_text.set_visible(diverged)
-        if diverged:
-            k = run.diverged_at
-            self.blow_up_line.set_xdata([k, k])
-            self.blow_up_text.set_x(k)
-            self.blow_up_text.set_text(f" diverged at \n step {k} ")
-            self.blow_up_text.set_horizontalalignment("right" if k > 0.6 * self.steps.value else "left")
+        self.blow_up.show(run.diverged_at, self.steps.value)
         ax.set_title(self._settings())
         ax.legend(loc="lower left", fontsize=9)
 
@@ -390,9 +382,7 @@ class OptimizerExplorer(Explorer):
         ax = self.ax_loss
         (self.reference_loss_line,) = ax.plot([], [], color="#374151", alpha=0.5, lw=2)
         (self.loss_line,) = ax.plot([], [], lw=2)
-        self.blow_up_line = ax.axvline(1, color="#b91c1c", lw=1.5, ls="--", visible=False)
-        self.blow_up_text = ax.text(1, 0.5, "", transform=ax.get_xaxis_transform(),
-                                    color="#b91c1c", fontsize=11, va="center")
+        self.blow_up = DivergenceMarker(ax)
         ax.set_yscale("log")
         ax.set_xlabel("step")
         ax.set_ylabel("loss − minimum loss")
