@@ -1,7 +1,24 @@
 """The course's interactive pieces (they need matplotlib and ipywidgets).
 
-Each lives in its own module; the names below are the ones notebooks use.
-"""
-from grad.widgets.progress import LiveLoss
+Each lives in its own module, next to the notebook that uses it:
 
-__all__ = ["LiveLoss"]
+| widget | notebook |
+|---|---|
+| `TangentExplorer` | 01 derivatives: secant and tangent for a slider over x and h |
+| `BackpropStepper` | 04 autograd: the backward pass, one node at a time, in the drawn graph |
+| `HiddenUnitsExplorer` | 06 neurons: fitting a curve with more or fewer hidden units |
+| `LearningRateExplorer` | 07 training: too small, good, too large, diverging |
+| `OptimizerExplorer` | 09 optimizers: paths of SGD, momentum, RMSprop, Adam on 2-D surfaces |
+| `RegularizationExplorer` | 10 regularization: L2 strength against over-fitting |
+| `LiveLoss`, `LiveRace` | any training loop: a loss curve that redraws while it runs |
+"""
+from grad.widgets.backprop import BackpropStepper
+from grad.widgets.hidden_units import HiddenUnitsExplorer
+from grad.widgets.learning_rate import LearningRateExplorer
+from grad.widgets.optimizers import LiveRace, OptimizerExplorer
+from grad.widgets.progress import LiveLoss
+from grad.widgets.regularization import RegularizationExplorer
+from grad.widgets.tangent import TangentExplorer
+
+__all__ = ["BackpropStepper", "HiddenUnitsExplorer", "LearningRateExplorer", "LiveLoss", "LiveRace",
+           "OptimizerExplorer", "RegularizationExplorer", "TangentExplorer"]
