@@ -1,6 +1,7 @@
 """The regularization explorer: every slider position is a real training run, drawn honestly."""
 import base64
 import random
+import time
 
 import matplotlib
 import numpy as np
@@ -10,12 +11,19 @@ matplotlib.use("Agg")
 
 from grad.nn import MLP  # noqa: E402
 from grad.widgets.regularization import (  # noqa: E402
-    ALPHAS, RegularizationExplorer, bce_numpy, mlp_scores, moons_split, train_with_l2)
+    ALPHAS, HISTORY_KEYS, RegularizationExplorer, bce_numpy, make_moons, mlp_scores, moons_split,
+    run_from_history, train_with_l2)
 
 
 @pytest.fixture(scope="module")
 def explorer():
+    """The explorer as notebook 10 builds it: every default alpha trained (about 2 s)."""
     return RegularizationExplorer()
+
+
+def handover(run):
+    """A run as the notebook hands it over: (model, history)."""
+    return run.model, {k: getattr(run, k) for k in HISTORY_KEYS}
 
 
 def boundary_paths(w):
@@ -73,7 +81,7 @@ def test_stronger_l2_gives_smaller_weights(explorer):
 
 
 def test_too_strong_l2_underfits(explorer):
-    explorer.slider.value = 0.1
+    explorer.slider.value = ALPHAS[-1]
     run = explorer.run
     assert run.train_acc[-1] <= 0.6 and run.test_acc[-1] <= 0.6
     assert "underfitting" in explorer.verdict
@@ -121,8 +129,74 @@ def test_training_records_every_step_and_restores_random_state():
 
 def test_snapshot_is_a_png(explorer):
     data = explorer._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(b"\x89PNG")
+    assert png == bytes(explorer.image.value)  # the picture the live widget shows
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_a_slider_move_answers_in_well_under_a_second(explorer):
+    for alpha in (ALPHAS[1], ALPHAS[0]):
+        start = time.process_time()
+        explorer.slider.value = alpha
+        assert time.process_time() - start < 1.0
+
+
+def test_trained_runs_are_used_not_trained_again(explorer, monkeypatch):
+    import grad.widgets.regularization as module
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a handed-over run was trained again")
+
+    monkeypatch.setattr(module, "train_with_l2", no_training)
+    given = {a: handover(explorer.runs[a]) for a in (0.0, 3e-3)}
+    w = RegularizationExplorer(alphas=(0.0, 3e-3), trained=given)
+    assert w.runs[0.0].model is given[0.0][0] and w.runs[3e-3].model is given[3e-3][0]
+    assert w.table() == [row for row in explorer.table() if row[0] in (0.0, 3e-3)]
+    assert w.alpha == 0.0 and "overfitting" in w.verdict
+    w.slider.value = 3e-3
+    assert "good balance" in w.verdict
+
+    # without alpha= the explorer starts at the smallest alpha of its sweep
+    w = RegularizationExplorer(alphas=(3e-3, ALPHAS[-1]),
+                               trained={a: handover(explorer.runs[a]) for a in (3e-3, ALPHAS[-1])})
+    assert w.alpha == 3e-3
+
+
+def test_trained_runs_that_cannot_be_the_explorers_are_refused(explorer):
+    data = explorer.data
+    model, history = handover(explorer.runs[0.0])
+    ridge_model, _ = handover(explorer.runs[3e-3])
+    with pytest.raises(ValueError, match="last losses"):  # the model of another run
+        run_from_history(data, 0.0, ridge_model, history)
+    with pytest.raises(ValueError, match="101 measurements"):
+        run_from_history(data, 0.0, model, {k: v[:50] for k, v in history.items()})
+    with pytest.raises(ValueError, match="must map"):
+        run_from_history(data, 0.0, model, {"train_loss": history["train_loss"]})
+    with pytest.raises(ValueError, match="MLP\\(2, \\[8, 8, 1\\]\\)"):
+        run_from_history(data, 0.0, MLP(2, [4, 1]), history)
+    other = train_with_l2(data, 0.0, steps=3, seed=2)  # other starting weights
+    with pytest.raises(ValueError, match="did not start"):
+        run_from_history(data, 0.0, other.model, handover(other)[1], steps=3)
+    assert run_from_history(data, 0.0, other.model, handover(other)[1], steps=3, seed=2).model is other.model
+    with pytest.raises(ValueError, match="not among"):
+        RegularizationExplorer(alphas=(0.0, 3e-3), trained={1e-3: (model, history)})
+    with pytest.raises(ValueError, match="pair"):
+        RegularizationExplorer(alphas=(0.0, 3e-3), trained={0.0: model})
+
+
+def test_make_moons_gives_scikit_learns_points():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    for n, noise, seed in [(30, 0.3, 6), (500, 0.3, 100), (200, 0.3, 7), (7, 0.1, 0), (1, 0.2, 3)]:
+        X, y = make_moons(n, noise=noise, random_state=seed)
+        X_ref, y_ref = sklearn_datasets.make_moons(n, noise=noise, random_state=seed)
+        assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
+    with pytest.raises(ValueError, match="n_samples"):
+        make_moons(0)
+    with pytest.raises(ValueError, match="noise"):
+        make_moons(10, noise=-0.1)
+    with pytest.raises(ValueError, match="random_state"):
+        make_moons(10, random_state=1.5)
 
 
 def test_bad_input():

@@ -8,24 +8,28 @@ from the same starting weights, with the loss
 
     binary cross-entropy on the 30 training points  +  alpha * l2_penalty(parameters)
 
-(Adam, 150 full-batch steps), the same loop as notebook 10. Moving the slider only
-redraws: the decision boundary over the training and test points, the train and test
-loss step by step, and the final train and test accuracy for every alpha of the sweep.
+(Adam, learning rate 0.08, 100 full-batch steps), the same loop as notebook 10. Runs
+already trained with that loop can be handed over (`trained={alpha: (model, history)}`)
+instead of being trained twice. Moving the slider only redraws: the decision boundary
+over the training and test points, the train and test loss step by step, and the final
+train and test accuracy for every alpha of the sweep.
 
-Measured on the course's 2-core machine (CPU time, with other jobs running): construction
-takes about 5 s, almost all of it the 8 trainings (about 0.55 s each); a slider move
-redraws in 150 to 190 ms, because every boundary is evaluated once, at construction, and
-only the PNG is redrawn.
+Measured on the course's 2-core machine (CPU time, with other jobs running): a training
+takes about 0.3 s, so construction takes about 1.8 s with the 5 default alphas, or 1.2 s
+when two runs are handed over (as notebook 10 does); a slider move redraws in 120 to
+130 ms, because every boundary is evaluated once, at construction, and only the PNG is
+redrawn.
 """
 from __future__ import annotations
 
+import base64
 import io
 import math
 import numbers
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -35,19 +39,51 @@ from matplotlib.figure import Figure
 from grad.losses import binary_cross_entropy_with_logits
 from grad.nn import MLP, Layer, l2_penalty
 from grad.optim import Adam
-from grad.widgets.base import Explorer, png_bundle
+from grad.widgets.base import Explorer
 
-ALPHAS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+ALPHAS = (0.0, 3e-4, 3e-3, 3e-2, 0.3)   # factors of ten: the usual way to search for alpha
 TRAIN_COLOR, TEST_COLOR = "#2563eb", "#ea580c"
 CLASS_COLORS = ("#1d4ed8", "#dc2626")  # class 0, class 1
 # the background: light blue where the model says class 0, light red where it says class 1
 BACKGROUND = LinearSegmentedColormap.from_list("moons", ["#bfdbfe", "#ffffff", "#fecaca"])
 
 
+def make_moons(n_samples: int = 100, noise: float = 0.0,
+               random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: the points of scikit-learn's `make_moons`, with NumPy alone.
+
+    Gives exactly what `sklearn.datasets.make_moons(n_samples, noise=noise,
+    random_state=random_state)` gives (the tests compare them), without importing
+    scikit-learn, which costs most of a second. Class 0 lies evenly along the upper half
+    circle of radius 1 around (0, 0), class 1 along the lower one around (1, 0.5); the
+    points are shuffled, then Gaussian noise of standard deviation `noise` moves each
+    coordinate. Returns X (n_samples rows of 2) and the labels y (0 or 1).
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be a whole number of at least 1, got {n_samples!r}")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (noise >= 0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise ValueError(f"random_state must be a whole number (a seed), got {random_state!r}")
+    rng = np.random.RandomState(random_state)          # the generator scikit-learn uses
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    # the same arithmetic, in the same order, as scikit-learn, so the floats agree exactly
+    x = np.append(np.cos(t_out), 1 - np.cos(t_in))
+    y = np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)
+    X = np.vstack([x, y]).T
+    labels = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    X, labels = X[order], labels[order]
+    X = X + rng.normal(scale=noise, size=X.shape)
+    return X, labels
+
+
 def moons_split(n_train: int = 30, n_test: int = 500, noise: float = 0.3, seed: int = 6,
                 test_seed: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A small noisy training set and a large test set from the same two moons (labels 0/1)."""
-    from sklearn.datasets import make_moons
     X_train, y_train = make_moons(n_train, noise=noise, random_state=seed)
     X_test, y_test = make_moons(n_test, noise=noise, random_state=test_seed)
     return X_train, y_train.astype(float), X_test, y_test.astype(float)
@@ -110,8 +146,8 @@ def _check_alpha(alpha: object) -> float:
     return float(alpha)
 
 
-def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), steps: int = 150,
-                  lr: float = 0.05, seed: int = 1) -> Run:
+def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), steps: int = 100,
+                  lr: float = 0.08, seed: int = 1) -> Run:
     """Train `MLP(2, [*hidden, 1])` on data = (X_train, y_train, X_test, y_test).
 
     Loss: binary cross-entropy + alpha * l2_penalty(parameters), Adam, full batch. The
@@ -133,8 +169,11 @@ def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), ste
     labels = [float(v) for v in y_train]
     opt = Adam(model.parameters(), lr=lr)
 
+    X_all, n_train = np.vstack([X_train, X_test]), len(X_train)
+
     def measure() -> None:
-        s_train, s_test = mlp_scores(model, X_train), mlp_scores(model, X_test)
+        scores = mlp_scores(model, X_all)      # one pass over the weights for both sets
+        s_train, s_test = scores[:n_train], scores[n_train:]
         run.train_loss.append(bce_numpy(s_train, y_train))
         run.test_loss.append(bce_numpy(s_test, y_test))
         run.train_acc.append(float(np.mean((s_train > 0) == (y_train > 0.5))))
@@ -154,15 +193,62 @@ def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), ste
     return run
 
 
+HISTORY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def run_from_history(data: tuple, alpha: float, model: MLP, history: Mapping[str, Sequence[float]],
+                     hidden: Sequence[int] = (8, 8), steps: int = 100, seed: int = 1) -> Run:
+    """A `Run` from a network trained elsewhere with the loop of `train_with_l2`.
+
+    `history` maps 'train_loss', 'test_loss', 'train_acc', 'test_acc' to steps + 1 numbers
+    (index 0 before training). Cheap checks catch a run that cannot be the explorer's: the
+    wrong layer sizes or number of steps, other starting weights than `random.seed(seed)`
+    gives, or a model whose final scores do not give the history's final numbers.
+    """
+    alpha = _check_alpha(alpha)
+    sizes = [len(layer.neurons) for layer in getattr(model, "layers", []) if isinstance(layer, Layer)]
+    if not isinstance(model, MLP) or sizes != [*hidden, 1] or len(model.layers[0].neurons[0].w) != 2:
+        raise ValueError(f"the run at alpha={alpha} must be an MLP(2, {[*hidden, 1]}), got {model!r}")
+    if not isinstance(history, Mapping) or any(k not in history for k in HISTORY_KEYS):
+        raise ValueError(f"the history of the run at alpha={alpha} must map {', '.join(HISTORY_KEYS)} "
+                         "to the numbers measured before training and after every step")
+    curves = {k: [float(v) for v in history[k]] for k in HISTORY_KEYS}
+    if any(len(c) != steps + 1 for c in curves.values()):
+        raise ValueError(f"the run at alpha={alpha} must have {steps + 1} measurements per curve "
+                         f"({steps} steps), got {[len(c) for c in curves.values()]}")
+    X_train, y_train, X_test, y_test = data
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        start = MLP(2, [*hidden, 1])
+    finally:
+        random.setstate(state)
+    if not math.isclose(curves["train_loss"][0], bce_numpy(mlp_scores(start, X_train), y_train),
+                        rel_tol=1e-9, abs_tol=1e-12):
+        raise ValueError(f"the run at alpha={alpha} did not start from the weights random.seed({seed}) "
+                         f"gives MLP(2, {[*hidden, 1]}), so it cannot be compared with the others")
+    s_train, s_test = mlp_scores(model, X_train), mlp_scores(model, X_test)
+    final = (bce_numpy(s_train, y_train), bce_numpy(s_test, y_test))
+    if not all(math.isclose(a, curves[k][-1], rel_tol=1e-9, abs_tol=1e-12)
+               for a, k in zip(final, ("train_loss", "test_loss"))):
+        raise ValueError(f"the model given for alpha={alpha} does not give the last losses of its "
+                         "history on these data: pass the trained model with its own history")
+    return Run(alpha, model, **curves)
+
+
 def _label(alpha: float) -> str:
     return "0" if alpha == 0 else f"{alpha:.0e}".replace("e-0", "e-")
 
 
 class RegularizationExplorer(Explorer):
-    """Slide the L2 strength alpha from 0 (memorize the noise) to 0.1 (learn nothing).
+    """Slide the L2 strength alpha from 0 (memorize the noise) to 0.3 (learn nothing).
 
         RegularizationExplorer()                    # alpha = 0: an overfit network
         RegularizationExplorer(alpha=3e-3)          # start somewhere else
+        RegularizationExplorer(alphas=(1e-3, 3e-3, 1e-2))   # your own sweep (starts at the smallest)
+
+    `trained` maps some alphas to a (model, history) pair trained elsewhere with the same
+    loop (see `run_from_history`); those are used as they are instead of trained again.
 
     Controls: `slider` (a SelectionSlider over `alphas`). `image` holds a PNG of three
     panels (boundary, loss curves, accuracy against alpha) and `info` a line of numbers.
@@ -171,24 +257,35 @@ class RegularizationExplorer(Explorer):
 
     `verdict` holds the last one-line judgement (overfitting, underfitting, a good balance).
 
-    Measured (CPU time on the course's 2-core machine): construction, all trainings
-    included, about 5 s; a slider move 150 to 190 ms, so the slider updates on release.
+    Measured (CPU time on the course's 2-core machine): about 0.3 s per training, so
+    construction takes about 1.8 s for the 5 default alphas (1.2 s with two runs handed
+    over); a slider move 120 to 130 ms, so the slider updates on release.
     """
 
-    def __init__(self, alphas: Sequence[float] = ALPHAS, alpha: float = 0.0,
-                 hidden: Sequence[int] = (8, 8), steps: int = 150, lr: float = 0.05,
-                 data: Optional[tuple] = None, seed: int = 1):
+    def __init__(self, alphas: Sequence[float] = ALPHAS, alpha: Optional[float] = None,
+                 hidden: Sequence[int] = (8, 8), steps: int = 100, lr: float = 0.08,
+                 data: Optional[tuple] = None, seed: int = 1,
+                 trained: Optional[Mapping[float, tuple]] = None):
         self.alphas = tuple(sorted({_check_alpha(a) for a in alphas}))
         if len(self.alphas) < 2:
             raise ValueError("give at least two different alphas to compare")
-        alpha = _check_alpha(alpha)
+        alpha = self.alphas[0] if alpha is None else _check_alpha(alpha)
         if alpha not in self.alphas:
             raise ValueError(f"alpha={alpha} is not among the alphas {self.alphas}")
         self.data = moons_split() if data is None else tuple(np.asarray(d, dtype=float) for d in data)
         if len(self.data) != 4:
             raise ValueError("data must be (X_train, y_train, X_test, y_test)")
         self.steps = steps
-        self.runs: dict[float, Run] = {a: train_with_l2(self.data, a, hidden, steps, lr, seed)
+        given: dict[float, Run] = {}
+        for a, pair in (trained or {}).items():
+            a = _check_alpha(a)
+            if a not in self.alphas:
+                raise ValueError(f"a trained run for alpha={a}, which is not among the alphas {self.alphas}")
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"trained[{a}] must be a pair (model, history), got {pair!r}")
+            given[a] = run_from_history(self.data, a, pair[0], pair[1], hidden, steps, seed)
+        self.runs: dict[float, Run] = {a: given[a] if a in given else
+                                       train_with_l2(self.data, a, hidden, steps, lr, seed)
                                        for a in self.alphas}
         self._grid()
 
@@ -324,4 +421,5 @@ class RegularizationExplorer(Explorer):
         self.image.value = buffer.getvalue()
 
     def snapshot(self) -> dict[str, str]:
-        return png_bundle(self.fig)
+        # the PNG that update() just drew: the same picture, without drawing it twice
+        return {"image/png": base64.b64encode(bytes(self.image.value)).decode("ascii")}
