@@ -229,7 +229,9 @@ def l2_penalty(params: Iterable[Value]) -> Value:
 
 
 def l1_penalty(params: Iterable[Value]) -> Value:
-    """Sum of absolute values of the parameters: pushes small weights to exactly zero."""
+    """Sum of absolute values of the parameters: its constant pull (sign(w) per unit of
+    strength) drives unneeded weights towards zero, where gradient steps keep them
+    hovering, unlike L2, whose pull fades as a weight shrinks."""
     return _sum(p.relu() + (-p).relu() for p in params)  # |p| = relu(p) + relu(-p)
 
 
