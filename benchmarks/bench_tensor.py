@@ -16,16 +16,15 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
-import time  # noqa: E402
 
 import micrograd.engine  # noqa: E402
 import micrograd.nn  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 
+from bench_micrograd import run_block  # noqa: E402
 from grad.tensor import Tensor, nn  # noqa: E402
 
 X, Y = make_moons(n_samples=100, noise=0.1, random_state=1)
@@ -108,25 +107,15 @@ def torch_step(arrays):
     return step
 
 
-def time_steps(step, first: int, count: int) -> tuple[list[float], list[float]]:
-    gc.collect()
-    times, losses = [], []
-    for k in range(first, first + count):
-        start = time.perf_counter()
-        losses.append(step(k))
-        times.append(time.perf_counter() - start)
-    return times, losses
-
-
 def main(steps: int = 100, micrograd_steps: int = 4) -> dict:
     arrays = layer_arrays(micrograd_model())
     ours, theirs_torch = grad_step(arrays), torch_step(arrays)
-    t_mg, loss_mg = time_steps(micrograd_step(micrograd_model()), 0, micrograd_steps)
+    t_mg, loss_mg = run_block(micrograd_step(micrograd_model()), 0, micrograd_steps)
     # alternate grad and PyTorch in blocks of 10 steps over the whole run
     t_ours, t_torch, l_ours, l_torch = [], [], [], []
     for first in range(0, steps, 10):
-        a, la = time_steps(ours, first, 10)
-        b, lb = time_steps(theirs_torch, first, 10)
+        a, la = run_block(ours, first, 10)
+        b, lb = run_block(theirs_torch, first, 10)
         t_ours += a; l_ours += la; t_torch += b; l_torch += lb
     np.testing.assert_allclose(l_ours[:micrograd_steps], loss_mg, rtol=1e-9)
     np.testing.assert_allclose(l_ours, l_torch, rtol=1e-9)
