@@ -22,8 +22,8 @@ from grad.optim import SGD  # noqa: E402
 from grad.viz import use_course_style  # noqa: E402
 
 
-def neuron_graph(folder: Path) -> Path:
-    """The lecture's tanh neuron after backward(): every box shows data and grad."""
+def lecture_neuron() -> tuple[Value, Value]:
+    """The lecture's tanh neuron: its output o and its pre-activation n."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
     b = Value(6.8813735870195432, label="b")
@@ -32,9 +32,25 @@ def neuron_graph(folder: Path) -> Path:
     s = x1w1 + x2w2; s.label = "x1w1 + x2w2"
     n = s + b; n.label = "n"
     o = n.tanh(); o.label = "o"
+    return o, n
+
+
+def neuron_graph(folder: Path) -> Path:
+    """The lecture's tanh neuron after backward(): every box shows data and grad."""
+    o, n = lecture_neuron()
     o.backward()
     target = folder / "neuron_graph"
     draw_dot(o, highlight={n: "#fde047"}).render(target, format="png", cleanup=True)
+    return target.with_suffix(".png")
+
+
+def backprop_step(folder: Path) -> Path:
+    """Notebook 04's step-through widget, mid-way through the backward pass."""
+    from grad.widgets import BackpropStepper
+    o, _ = lecture_neuron()
+    stepper = BackpropStepper(o, step=3)
+    target = folder / "backprop_step"
+    stepper.graph.render(target, format="png", cleanup=True)
     return target.with_suffix(".png")
 
 
@@ -77,7 +93,7 @@ def moons_training(folder: Path) -> Path:
 def main(folder: str = "assets") -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    return [neuron_graph(out), moons_training(out)]
+    return [neuron_graph(out), backprop_step(out), moons_training(out)]
 
 
 if __name__ == "__main__":

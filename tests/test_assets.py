@@ -17,7 +17,7 @@ def test_assets_script_draws_every_image(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     written = module.main(str(tmp_path))
-    assert {p.name for p in written} == {"neuron_graph.png", "moons_training.png"}
+    assert {p.name for p in written} == {"neuron_graph.png", "backprop_step.png", "moons_training.png"}
     for path in written:
         assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 10_000
         assert (ROOT / "assets" / path.name).exists(), f"assets/{path.name} is not committed"
