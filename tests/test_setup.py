@@ -23,9 +23,9 @@ def pyproject_requirements() -> dict:
     return found
 
 
-def environment_requirements() -> dict:
+def environment_requirements(path: Path = ROOT / "environment.yml") -> dict:
     found = {}
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.split("#")[0].rstrip()
         m = re.match(r"^\s+- (\S.*)$", line)
         if not m or m.group(1) in ("conda-forge", "pip:", "-e ."):
@@ -54,6 +54,18 @@ def test_environment_installs_the_package_and_graphviz():
     text = (ROOT / "environment.yml").read_text()
     assert "- -e ." in text and re.search(r"^\s+- graphviz\b", text, re.M)
     assert "conda-forge" in text
+
+
+def test_binder_builds_the_same_environment_then_installs_the_package():
+    # repo2docker installs the environment before the repository is copied in, so the
+    # package cannot be in it: postBuild installs it afterwards.
+    binder = ROOT / ".binder"
+    assert environment_requirements(binder / "environment.yml") == environment_requirements()
+    assert not re.search(r"^\s+- -e \.", (binder / "environment.yml").read_text(), re.M)
+    assert re.search(r"^\s+- -e \.", (ROOT / "environment.yml").read_text(), re.M)
+    post_build = binder / "postBuild"
+    assert "pip install --no-deps -e ." in post_build.read_text()
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
 
 
 def test_ci_runs_the_readme_test_command():
