@@ -14,6 +14,17 @@ def _output(f: Function, values: tuple[Value, ...]) -> float:
     return out.data if isinstance(out, Value) else float(out)
 
 
+def secant_slope(f: Callable[[float], float], x: float, h: float,
+                 method: str = "forward") -> float:
+    """The slope of f near x from two of its values, for a plain number function:
+    (f(x+h) - f(x)) / h ("forward"), or (f(x+h) - f(x-h)) / 2h ("central")."""
+    if method == "forward":
+        return (f(x + h) - f(x)) / h
+    if method == "central":
+        return (f(x + h) - f(x - h)) / (2 * h)
+    raise ValueError(f"method must be 'forward' or 'central', got {method!r}")
+
+
 def numerical_grad(f: Function, *values: Value, h: float = 1e-6) -> list[float]:
     """Estimate d f / d v for each input v: (f(v + h) - f(v - h)) / 2h.
 

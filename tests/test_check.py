@@ -54,3 +54,12 @@ def test_gradcheck_needs_values_and_a_value_result():
         gradcheck(lambda x: x * 2, 3.0)
     with pytest.raises(TypeError, match="must return a Value"):
         gradcheck(lambda x: 2.0, Value(1.0))
+
+
+def test_secant_slope_of_a_plain_function():
+    from grad.check import secant_slope
+    f = lambda x: 3 * x * x - 4 * x + 5  # noqa: E731  f'(2) = 8
+    assert secant_slope(f, 2.0, 0.5) == pytest.approx(9.5)          # forward: 8 + 3h
+    assert secant_slope(f, 2.0, 0.5, "central") == pytest.approx(8.0)
+    with pytest.raises(ValueError, match="forward' or 'central"):
+        secant_slope(f, 2.0, 0.5, "backward")

@@ -11,15 +11,11 @@ from __future__ import annotations
 import math
 from typing import Callable, Optional
 
+from grad.check import numerical_grad, secant_slope
 from grad.engine import Value
 from grad.exercises import Exercise
 
 H = 1e-6
-
-
-def _slope(f: Callable[[float], float], x: float) -> float:
-    """Central-difference derivative of a plain float function."""
-    return (f(x + H) - f(x - H)) / (2 * H)
 
 
 def _near(got: float, want: float, tol: float = 1e-6) -> bool:
@@ -47,7 +43,7 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
             return (f"the result of {name} does not list x among its children (_prev), "
                     "so backward() would never reach x: pass (x,) as _children")
         # Backward step alone: x already holds 0.5 (from elsewhere), out.grad is 3.
-        slope = _slope(f, x0)
+        slope = secant_slope(f, x0, H, "central")
         x.grad, out.grad = 0.5, 3.0
         out._backward()
         want_grad = 0.5 + slope * 3.0
@@ -281,13 +277,8 @@ BAD = {
 def _reference_max_error(f: Callable, xs: list[float]) -> float:
     values = [Value(x) for x in xs]
     f(*values).backward()
-    worst = 0.0
-    for i, v in enumerate(values):
-        up = [Value(x + H if j == i else x) for j, x in enumerate(xs)]
-        down = [Value(x - H if j == i else x) for j, x in enumerate(xs)]
-        numeric = (f(*up).data - f(*down).data) / (2 * H)
-        worst = max(worst, abs(v.grad - numeric))
-    return worst
+    numeric = numerical_grad(f, *values, h=H)
+    return max(abs(v.grad - n) for v, n in zip(values, numeric))
 
 
 # (description, function, inputs). Only + and * between Values, so any Value class works.

@@ -126,8 +126,9 @@ def _test_adam_update(adam_update):
             where = f"with {kw}, at step t = {t} (p = {p:.4f}, g = {g:.4f})"
             if not (close(out[1], want[1]) and close(out[2], want[2])):
                 b1, b2 = kw["beta1"], kw["beta2"]
-                if close(out[1], want[1] / (1 - b1 ** t)) and t > 1:
-                    return (f"{where} you returned the bias-corrected m_hat as the new m; return "
+                if t > 1 and (close(out[1], want[1] / (1 - b1 ** t))
+                              or close(out[2], want[2] / (1 - b2 ** t))):
+                    return (f"{where} you returned a bias-corrected average (m_hat or v_hat) as the new m or v; return "
                             "the raw running averages m and v (correct only a copy for the step)")
                 return (f"{where} the new (m, v) should be ({want[1]:.6f}, {want[2]:.6f}), you "
                         f"returned ({out[1]:.6f}, {out[2]:.6f}); m = beta1 * m + (1 - beta1) * g, "

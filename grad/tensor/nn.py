@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterator, Optional
+from typing import Iterator
 
 import numpy as np
 

@@ -12,7 +12,6 @@ entry contributes to the result, so its gradient is the *sum* over the copies
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np

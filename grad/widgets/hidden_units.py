@@ -202,7 +202,7 @@ class HiddenUnitsExplorer(Explorer):
                     ax.plot(grid, row, color=colors(j), lw=1.3, alpha=0.9)
                 ax.axhline(bias, color="0.4", lw=1, ls=":", label=f"output bias {bias:.2f}")
                 ax.plot(grid, y_fit, color="tab:red", lw=2.5, label="sum = network")
-                ax.set_title(f"each unit adds a soft step $v\\,\\tanh(wx+b)$")
+                ax.set_title("each unit adds a soft step $v\\,\\tanh(wx+b)$")
                 ax.set_xlabel("x")
                 ax.legend(loc="best", fontsize=10)
             lows = [min(self.ys), y_fit.min()] + ([contributions.min()] if both else [])

@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from grad.check import secant_slope
 from grad.widgets.base import Explorer
 
 Function = Callable[[float], float]
@@ -32,15 +33,6 @@ def lesson_f(x: float) -> float:
 def lesson_df(x: float) -> float:
     """Its exact derivative, f'(x) = 6x − 4."""
     return 6 * x - 4
-
-
-def secant_slope(f: Function, x: float, h: float, method: str = "forward") -> float:
-    """The slope of the secant: (f(x+h) − f(x))/h, or (f(x+h) − f(x−h))/2h for "central"."""
-    if method == "forward":
-        return (f(x + h) - f(x)) / h
-    if method == "central":
-        return (f(x + h) - f(x - h)) / (2 * h)
-    raise ValueError(f"method must be 'forward' or 'central', got {method!r}")
 
 
 def _format_number(v: float, scale: float) -> str:

@@ -82,7 +82,7 @@ def wait(page, js: str, timeout: float, what: str, arg=None) -> None:
 def run_all(page, tags: list[list[str]]) -> list[dict]:
     """Run every cell; where a cell tagged raises-exception stops the run, go on below it."""
     code_tags = [t for t in tags]
-    page.evaluate(f"() => jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate("() => jupyterapp.commands.execute('notebook:run-all-cells')")
     for _ in range(len(tags) + 1):
         wait(page, f"""() => ({KERNEL_IDLE})() && !({CELL_STATES})().some(c => c && c.running)""",
              180, "the notebook to finish running")
