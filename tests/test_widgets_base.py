@@ -42,3 +42,11 @@ def test_live_loss_records_every_step_and_draws_the_last():
     assert live.ax.get_title() == "training: step 5 of 5, loss 0.2000"
     line = live.ax.get_lines()[0]
     assert list(line.get_ydata()) == live.losses
+
+
+def test_live_loss_without_a_total_extends_its_axis():
+    live = LiveLoss(interval=0.0)
+    for k in range(7):
+        live.update(2.0 - k * 0.1)
+    live.done()
+    assert live.ax.get_xlim()[1] == 7 and live.ax.get_title().startswith("training: step 7, loss")

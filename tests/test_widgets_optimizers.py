@@ -195,7 +195,7 @@ def test_live_race_keeps_every_curve():
     assert list(race.lines["SGD"].get_ydata()) == race.losses["SGD"]
     assert race.ax.get_ylim() == (0, 2)
     assert "step 5 of 5" in race.ax.get_title()
-    with pytest.raises(KeyError, match="unknown contestant"):
+    with pytest.raises(KeyError, match="unknown curve"):
         race.update("RMSprop", 1.0)
     with pytest.raises(ValueError, match="distinct"):
         LiveRace(["SGD", "SGD"], total=5)

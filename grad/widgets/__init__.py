@@ -15,8 +15,8 @@ Each lives in its own module, next to the notebook that uses it:
 from grad.widgets.backprop import BackpropStepper
 from grad.widgets.hidden_units import HiddenUnitsExplorer
 from grad.widgets.learning_rate import LearningRateExplorer
-from grad.widgets.optimizers import LiveRace, OptimizerExplorer
-from grad.widgets.progress import LiveLoss
+from grad.widgets.optimizers import OptimizerExplorer
+from grad.widgets.progress import LiveLoss, LiveRace
 from grad.widgets.regularization import RegularizationExplorer
 from grad.widgets.tangent import TangentExplorer
 

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import io
 import math
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
@@ -31,6 +29,7 @@ from matplotlib.figure import Figure
 from grad import optim
 from grad.engine import Value
 from grad.widgets.base import DivergenceMarker, Explorer, png_bundle
+from grad.widgets.progress import LiveRace  # noqa: F401 (the race in notebook 09)
 
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
 COLORS = {"SGD": "#6b7280", "momentum": "#ea580c", "Nesterov": "#16a34a",
@@ -402,91 +401,3 @@ def _grid(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         X, Y = np.meshgrid(np.linspace(*s.xlim, 240), np.linspace(*s.ylim, 240))
         _GRIDS[name] = (X, Y, s.f(X, Y))
     return _GRIDS[name]
-
-
-class LiveRace:
-    """A live loss plot with one curve per contestant, redrawn in place while a cell runs.
-
-        race = LiveRace(["SGD", "Adam"], total=50)
-        for step in range(50):
-            for name in ...:
-                ...
-                race.update(name, loss.data)
-        race.done()
-
-    Like `grad.widgets.LiveLoss`, it redraws at most every `interval` seconds and once at
-    the end, into a single display, so a saved notebook keeps the final picture. `ylim`
-    fixes the vertical range (a curve that leaves it is cut off). A redraw
-    only moves data into existing lines, so it costs little (about 50 to 100 ms).
-    """
-
-    def __init__(self, names: Sequence[str], total: int, title: str = "race",
-                 ylabel: str = "loss", logy: bool = False, interval: float = 1.0,
-                 colors: Optional[dict] = None, ylim: Optional[tuple[float, float]] = None,
-                 figsize: tuple[float, float] = (7.5, 3.8)):
-        names = list(names)
-        if not names or len(set(names)) != len(names):
-            raise ValueError(f"LiveRace needs distinct contestant names, got {names!r}")
-        if isinstance(total, bool) or not isinstance(total, int) or total < 1:
-            raise ValueError(f"total must be a whole number of at least 1, got {total!r}")
-        self.names, self.total, self.title = names, total, title
-        self.ylabel, self.logy, self.interval, self.ylim = ylabel, logy, interval, ylim
-        self.colors = {**COLORS, **(colors or {})}
-        self.losses: dict[str, list[float]] = {n: [] for n in names}
-        self.fig, self.ax = plt.subplots(figsize=figsize)
-        ax = self.ax
-        self.lines = {n: ax.plot([], [], color=self.colors.get(n), lw=2, label=n)[0] for n in names}
-        ax.set_xlim(0, total)
-        ax.set_xlabel("step")
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3)
-        self._draw()
-        self.fig.tight_layout()  # once: the layout does not change while the lines grow
-        try:
-            from IPython.display import display
-            self._handle = display(self.fig, display_id=True)
-        except ImportError:  # no IPython: nothing to show, the numbers are still kept
-            self._handle = None
-        self._last_draw = time.perf_counter()
-
-    def update(self, name: str, loss: float) -> None:
-        """Record the next loss of contestant `name`; redraw if enough time has passed."""
-        if name not in self.losses:
-            raise KeyError(f"unknown contestant {name!r}; the race has {self.names}")
-        self.losses[name].append(float(loss))
-        if time.perf_counter() - self._last_draw >= self.interval:
-            self._redraw()
-
-    def done(self) -> None:
-        """Draw the final curves and release the figure."""
-        self._redraw()
-        plt.close(self.fig)
-
-    def _draw(self) -> None:
-        """Move the data into the lines (cheap), rescale, and retitle."""
-        ax = self.ax
-        for name, line in self.lines.items():
-            ys = self.losses[name]
-            line.set_data(range(1, len(ys) + 1), ys)
-            line.set_label(f"{name}: {ys[-1]:.4f}" if ys else name)
-        values = [v for ys in self.losses.values() for v in ys if math.isfinite(v)]
-        if self.logy:
-            ax.set_yscale("log")
-        if self.ylim is not None:
-            ax.set_ylim(*self.ylim)
-        elif values:
-            low, high = min(values), max(values)
-            if self.logy and low > 0:
-                ax.set_ylim(low / 1.5, high * 1.5)
-            else:
-                pad = 0.05 * (high - low) or 0.5
-                ax.set_ylim(low - pad, high + pad)
-        done = min(len(ys) for ys in self.losses.values())
-        ax.set_title(f"{self.title}: step {done} of {self.total}")
-        ax.legend(loc="upper right", fontsize=10)
-
-    def _redraw(self) -> None:
-        self._draw()
-        if self._handle is not None:
-            self._handle.update(self.fig)
-        self._last_draw = time.perf_counter()
