@@ -152,15 +152,20 @@ def test_every_package_op_is_explained_and_agrees_with_its_backward():
     assert "a.grad += c × t" in " ".join(w.describe(k) for k in range(len(w.steps) + 1))
 
 
-def test_reused_nodes_accumulate_in_the_text():
-    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+def reused_graph(V):
+    """f = (a*b) * (a+b): a and b each reach f along two paths."""
+    a, b = V(-2.0, label="a"), V(3.0, label="b")
     d = a * b
     d.label = "d"
     e = a + b
     e.label = "e"
     f = d * e
     f.label = "f"
-    w = BackpropStepper(f, step=3)
+    return f
+
+
+def test_reused_nodes_accumulate_in_the_text():
+    w = BackpropStepper(reused_graph(Value), step=3)
     assert "a.grad += b × d.grad = 3.0000 × 1.0000 = 3.0000 (in total -3.0000)" in w.describe()
     assert fill(w.graph.source, "a")[1] == -3.0
     aa = Value(3.0, label="a")
@@ -248,14 +253,7 @@ def test_it_steps_through_a_learners_own_value_class():
 
 
 def test_it_flags_a_backward_step_that_overwrites():
-    a, b = Buggy(-2.0, label="a"), Buggy(3.0, label="b")
-    d = a * b
-    d.label = "d"
-    e = a + b
-    e.label = "e"
-    f = d * e
-    f.label = "f"
-    w = BackpropStepper(f, step=2)
+    w = BackpropStepper(reused_graph(Buggy), step=2)
     assert "⚠" not in w.describe()
     w.slider.value = 3
     assert "⚠ but this node's _backward() left a.grad = 3.0000, not -3.0000" in w.describe()
