@@ -1,7 +1,6 @@
 """The regularization explorer: every slider position is a real training run, drawn honestly."""
 import base64
 import random
-import time
 
 import matplotlib
 import numpy as np
@@ -135,11 +134,18 @@ def test_snapshot_is_a_png(explorer):
     assert "application/vnd.jupyter.widget-view+json" in data
 
 
-def test_a_slider_move_answers_in_well_under_a_second(explorer):
+def test_a_slider_move_trains_nothing(explorer, monkeypatch):
+    """Moving the slider only shows runs trained when the widget was built (its speed is
+    measured by the benchmarks, not asserted here)."""
+    import grad.widgets.regularization as module
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a slider move trained a network")
+
+    monkeypatch.setattr(module, "train_with_l2", no_training)
     for alpha in (ALPHAS[1], ALPHAS[0]):
-        start = time.process_time()
         explorer.slider.value = alpha
-        assert time.process_time() - start < 1.0
+        assert explorer.alpha == alpha
 
 
 def test_trained_runs_are_used_not_trained_again(explorer, monkeypatch):
