@@ -4,15 +4,19 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test test-unit test-notebooks test-browser test-torch setup bench assets clean execute
+.PHONY: lab reset test test-unit test-notebooks test-browser test-torch setup bench assets clean execute
 
 setup:
 	@bash scripts/setup.sh
 
+# the learner's copies in my-notebooks/ (made or updated), then JupyterLab on them
 lab: setup
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	$(PY) -m grad.workspace lab
+
+# make one lesson the course's original again, keeping the learner's version: make reset NB=04
+reset: setup
+	$(PY) -m grad.workspace reset $(NB)
 
 test: setup
 	$(PY) -m pytest -q tests notebooks $(NBVAL)
