@@ -1,0 +1,218 @@
+"""How fast the course's widgets answer: build time, and the redraw after every slider move.
+
+Each widget is built as its notebook builds it (and with its defaults where the two
+differ), then every control is moved across its whole range: every position of a short
+control, 41 evenly spaced positions (both ends included) of a long one, in a shuffled
+but fixed order, so that first visits and revisits of cached states are both measured.
+Each move is timed from setting the control's value to the end of the redraw it causes
+(the new PNG or SVG is ready). The whole measurement is repeated (`--repeat`), each time
+with freshly built widgets; the table gives the median over the repeats and, in
+brackets, the lowest and highest value seen, because other programs on the machine make
+single numbers noisy.
+
+    .venv/bin/python benchmarks/bench_widgets.py            # 3 repeats
+    .venv/bin/python benchmarks/bench_widgets.py --quick    # 1 repeat, 11 positions per control
+    .venv/bin/python benchmarks/bench_widgets.py --only TangentExplorer
+
+The targets: every widget builds in at most 1 s, and its moves take at most 200 ms at
+the 95th percentile, on a quiet 2-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import warnings
+from typing import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets as widgets  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import grad  # noqa: E402
+from grad.widgets import (BackpropStepper, HiddenUnitsExplorer, LearningRateExplorer,  # noqa: E402
+                          OptimizerExplorer, RegularizationExplorer, TangentExplorer)
+from grad.widgets.learning_rate import regression_data  # noqa: E402
+from grad.widgets.regularization import moons_split, train_with_l2  # noqa: E402
+
+
+def positions(control: widgets.Widget, most: int) -> list:
+    """Values a learner can give `control`, across its whole range (at most `most` of them)."""
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.SelectionSlider)):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, widgets.Checkbox):
+        return [not control.value, control.value]
+    if isinstance(control, widgets.FloatLogSlider):
+        count = round((control.max - control.min) / control.step) + 1
+        picks = _spread(count, most)
+        return [control.base ** (control.min + i * control.step) for i in picks]
+    if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
+        count = round((control.max - control.min) / control.step) + 1
+        picks = _spread(count, most)
+        values = [control.min + i * control.step for i in picks]
+        return [int(v) for v in values] if isinstance(control, widgets.IntSlider) else values
+    raise TypeError(f"no positions for {type(control).__name__}")
+
+
+def _spread(count: int, most: int) -> list[int]:
+    if count <= most:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
+
+
+def controls_of(w) -> dict[str, widgets.Widget]:
+    """The controls a learner moves, by name."""
+    if isinstance(w, TangentExplorer):
+        return {"x": w.x_slider, "h": w.h_slider, "method": w.method}
+    if isinstance(w, BackpropStepper):
+        return {"step": w.slider}
+    if isinstance(w, HiddenUnitsExplorer):
+        return {"units": w.slider, "show units": w.show_units}
+    if isinstance(w, LearningRateExplorer):
+        return {"lr": w.lr_slider, "steps": w.steps_slider}
+    if isinstance(w, OptimizerExplorer):
+        return {"surface": w.surface, "optimizer": w.optimizer, "lr": w.lr, "steps": w.steps,
+                "momentum": w.momentum, "beta1": w.beta1, "beta2": w.beta2,
+                "reference": w.reference}
+    if isinstance(w, RegularizationExplorer):
+        return {"alpha": w.slider}
+    raise TypeError(type(w).__name__)
+
+
+def sweep(w, most: int, rng: random.Random) -> list[float]:
+    """Move every control of `w` across its range; the milliseconds of each move."""
+    times = []
+    for name, control in controls_of(w).items():
+        values = positions(control, most)
+        rng.shuffle(values)
+        start_value = control.value
+        for value in values + [start_value]:
+            if value == control.value:
+                continue
+            t0 = time.perf_counter()
+            control.value = value
+            times.append(1000 * (time.perf_counter() - t0))
+    return times
+
+
+def notebook_04_neuron():
+    """Notebook 04's neuron o = tanh(x1*w1 + x2*w2 + b), with grad.Value."""
+    V = grad.Value
+    x1, x2 = V(2.0, label="x1"), V(0.0, label="x2")
+    w1, w2 = V(-3.0, label="w1"), V(1.0, label="w2")
+    b = V(6.8813735870195432, label="b")
+    x1w1 = x1 * w1; x1w1.label = "x1w1"  # noqa: E702
+    x2w2 = x2 * w2; x2w2.label = "x2w2"  # noqa: E702
+    s = x1w1 + x2w2; s.label = "x1w1x2w2"  # noqa: E702
+    n = s + b; n.label = "n"  # noqa: E702
+    o = n.tanh(); o.label = "o"  # noqa: E702
+    return o
+
+
+def notebook_10_runs() -> dict:
+    """The two runs notebook 10 trains before it builds its explorer (alpha 0 and 3e-3)."""
+    data = moons_split()
+    trained = {}
+    for alpha in (0.0, 3e-3):
+        run = train_with_l2(data, alpha)
+        trained[alpha] = (run.model, {"train_loss": run.train_loss, "test_loss": run.test_loss,
+                                      "train_acc": run.train_acc, "test_acc": run.test_acc})
+    return trained
+
+
+def builders() -> dict[str, Callable[[], object]]:
+    """Each widget as the notebooks build it; where that differs, the default too."""
+    x, y = regression_data()   # notebook 07's x, y are these very points
+    trained = notebook_10_runs()
+    return {
+        "TangentExplorer": TangentExplorer,                                  # 01
+        "BackpropStepper": lambda: BackpropStepper(notebook_04_neuron()),  # 04
+        "HiddenUnitsExplorer": HiddenUnitsExplorer,                          # 06
+        "LearningRateExplorer": lambda: LearningRateExplorer(x, y),          # 07
+        "OptimizerExplorer": OptimizerExplorer,                              # 09
+        "RegularizationExplorer": RegularizationExplorer,                    # defaults
+        "RegularizationExplorer (nb 10)": lambda: RegularizationExplorer(trained=trained),  # 10
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the order statistics."""
+    s = sorted(values)
+    if not s:
+        return math.nan
+    k = (len(s) - 1) * q / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="measure this many times (default 3)")
+    parser.add_argument("--positions", type=int, default=41,
+                        help="at most this many positions per control (default 41)")
+    parser.add_argument("--quick", action="store_true", help="1 repeat, 11 positions per control")
+    parser.add_argument("--only", action="append", help="only this widget (may be repeated)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat, args.positions = 1, 11
+    table = builders()
+    if args.only:
+        unknown = [n for n in args.only if n not in table]
+        if unknown:
+            parser.error(f"unknown widget {unknown}; choose from {list(table)}")
+        table = {n: table[n] for n in args.only}
+
+    results: dict[str, dict[str, list[float]]] = {n: {"build": [], "p50": [], "p95": [], "max": []}
+                                                   for n in table}
+    moves = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for r in range(args.repeat):
+            for name, build in table.items():
+                t0 = time.perf_counter()
+                w = build()
+                results[name]["build"].append(1000 * (time.perf_counter() - t0))
+                times = sweep(w, args.positions, random.Random(r))
+                moves[name] = len(times)
+                results[name]["p50"].append(percentile(times, 50))
+                results[name]["p95"].append(percentile(times, 95))
+                results[name]["max"].append(max(times))
+                w.close()
+
+    def cell(values: list[float]) -> str:
+        mid = statistics.median(values)
+        if len(values) == 1:
+            return f"{mid:.0f}"
+        return f"{mid:.0f} [{min(values):.0f}-{max(values):.0f}]"
+
+    load = " / ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, load average before the run {load}")
+    print(f"{args.repeat} repeat(s), at most {args.positions} positions per control; "
+          "median [lowest-highest] over the repeats, milliseconds")
+    head = f"| {'widget':<31}| {'build':>16} | {'move p50':>14} | {'move p95':>14} | {'slowest':>14} | moves |"
+    print(head)
+    print("|" + "|".join("-" * (len(part)) for part in head.split("|")[1:-1]) + "|")
+    for name, res in results.items():
+        print(f"| {name:<31}| {cell(res['build']):>16} | {cell(res['p50']):>14} | "
+              f"{cell(res['p95']):>14} | {cell(res['max']):>14} | {moves[name]:>5} |")
+    over = [n for n, res in results.items()
+            if statistics.median(res["build"]) > 1000 or statistics.median(res["p95"]) > 200]
+    print("targets (build <= 1000 ms, move p95 <= 200 ms): "
+          + ("all met" if not over else "not met by " + ", ".join(over)))
+    if caught:
+        print(f"{len(caught)} warning(s) while moving the controls, e.g.: {caught[0].message}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
