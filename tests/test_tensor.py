@@ -107,13 +107,16 @@ def test_shape_ops_and_indexing():
     a = T(2, 3, 4)
     assert gradcheck(lambda x: x.reshape(4, 6) * np.arange(24.0).reshape(4, 6), a)
     assert gradcheck(lambda x: x.reshape((6, -1)), a)
-    assert gradcheck(lambda x: x.transpose(2, 0, 1), a)
+    assert gradcheck(lambda x: x.permute(2, 0, 1), a)
+    assert gradcheck(lambda x: x.transpose(2, 0), a) and a.transpose(2, 0).shape == (4, 3, 2)
     assert a.T.shape == (4, 3, 2) and gradcheck(lambda x: x.T, a)
     assert gradcheck(lambda x: x[0, 1:, ::2], a)
     assert gradcheck(lambda x: x[..., [0, 0, 3]], a)  # a repeated index gets both gradients
     idx = np.array([1, 0, 1])
     assert gradcheck(lambda x: x[idx], a)
-    assert a[Tensor([1.0, 0.0])].shape == (2, 3, 4)
+    assert a[Tensor([1, 0])].shape == (2, 3, 4)
+    with pytest.raises(IndexError, match="integer"):
+        a[Tensor([1.0, 0.0])]  # floating positions are refused, as in PyTorch
 
 
 def test_backward_semantics():
@@ -141,12 +144,14 @@ def test_a_long_chain_backpropagates_without_recursion():
     np.testing.assert_allclose(x.grad, 1.0)
 
 
-def test_float64_by_default_and_attributes():
-    t = Tensor([[1, 2], [3, 4]])
-    assert t.dtype == np.float64 and t.shape == (2, 2) and t.ndim == 2 and t.size == 4 and len(t) == 2
+def test_dtypes_as_given_and_attributes():
+    t = Tensor([[1, 2], [3, 4]])  # whole numbers stay integers, as in PyTorch
+    assert t.dtype == np.int64 and t.shape == (2, 2) and t.ndim == 2 and t.size == 4 and len(t) == 2
+    assert Tensor([[1.0, 2]]).dtype == np.float64 and Tensor([True]).dtype == np.bool_
     assert t.grad is None and not t.requires_grad
     assert Tensor(np.float32([1.0])).dtype == np.float32
-    assert Tensor(3).item() == 3.0
+    assert Tensor(3).item() == 3 and isinstance(Tensor(3).item(), int)
+    assert Tensor([2.5]).item() == 2.5
     assert "requires_grad=True" in repr(Tensor([1.0], requires_grad=True))
 
 
@@ -159,7 +164,7 @@ def test_non_numeric_data_is_a_type_error(data):
 @pytest.mark.parametrize("call, error, message", [
     (lambda: Tensor(np.ones((2, 3))) + Tensor(np.ones((4, 3))), ValueError, None),
     (lambda: Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3))), ValueError, r"\(2, 3\) and \(2, 3\)"),
-    (lambda: Tensor([1.0, 2.0]) / Tensor([1.0, 0.0]), ZeroDivisionError, "1 zero entries"),
+    (lambda: Tensor([1.0, 2.0]) / Tensor([1.0, 0.0]), ZeroDivisionError, r"the entry at \[1\] divides 2.0 by 0"),
     (lambda: Tensor([1.0, -1.0]).log(), ValueError, "positive"),
     (lambda: Tensor([-8.0]) ** (1 / 3), ValueError, "not a real number"),
     (lambda: Tensor([1000.0]).exp(), OverflowError, "exp overflows"),

@@ -9,30 +9,57 @@ which NumPy gathers the rows into one contiguous matrix, once.
 from __future__ import annotations
 
 import numbers
-from typing import Optional, Union
+from functools import partial
+from typing import Any, Optional, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from grad.tensor.tensor import Tensor, _accumulate, _lift
+from grad.tensor.tensor import DtypeError, Tensor, _accumulate, _lift, _same_dtype, _shown
 
 IntPair = Union[int, tuple[int, int]]
 
 
-def _pair(v: IntPair, name: str) -> tuple[int, int]:
-    pair = (v, v) if isinstance(v, numbers.Integral) else tuple(v)
-    if len(pair) != 2 or not all(isinstance(n, numbers.Integral) for n in pair):
+def _is_int(n: Any) -> bool:
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool)
+
+
+def _pair(v: IntPair, name: str, low: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each at least `low` (TypeError / ValueError otherwise)."""
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(n) for n in pair):
         raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    if min(pair) < low:
+        raise ValueError(f"{name} must be at least {low}, got {v!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _parameter(t: Any, name: str, op: str) -> Optional[Tensor]:
+    """A weight or bias must be a Tensor (or None): a NumPy array would get no gradient."""
+    if t is None or isinstance(t, Tensor):
+        return t
+    raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}; wrap it: "
+                    f"Tensor({name}, requires_grad=True) to train it, Tensor({name}) as a constant")
+
+
+def _unbatched(f, x: Tensor, *args) -> Tensor:
+    """f on a batch of one: (C, H, W) in, (C', H', W') out, as PyTorch does."""
+    out = f(x.reshape((1,) + x.shape), *args)
+    return out.reshape(out.shape[1:])
 
 
 # ---- linear --------------------------------------------------------------------------------
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias, with weight of shape (out_features, in_features) as in PyTorch."""
     x = _lift(x)
+    weight, bias = _parameter(weight, "weight", "linear"), _parameter(bias, "bias", "linear")
+    if weight.ndim != 2 or (bias is not None and bias.shape != weight.shape[:1]):
+        raise ValueError(f"linear: weight must be (out_features, in_features) and bias "
+                         f"(out_features,), got {weight.shape} and {None if bias is None else bias.shape}")
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
                          f"{weight.shape} (the last dimension must be {weight.shape[1]})")
+    _same_dtype("linear", input=x, weight=weight, bias=bias)
     data = x.data @ weight.data.T
     if bias is not None:
         data += bias.data
@@ -65,17 +92,23 @@ def _padded(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
 def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
            padding: IntPair = 0) -> Tensor:
     """2-D cross-correlation, as PyTorch's conv2d: x (N, C, H, W), weight (O, C, kh, kw),
-    bias (O,); the output is (N, O, H', W') with H' = (H + 2*padding - kh) // stride + 1."""
+    bias (O,); the output is (N, O, H', W') with H' = (H + 2*padding - kh) // stride + 1.
+    An unbatched input (C, H, W) gives an unbatched output (O, H', W')."""
     x = _lift(x)
+    weight, bias = _parameter(weight, "weight", "conv2d"), _parameter(bias, "bias", "conv2d")
     sh, sw = _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
-    if sh < 1 or sw < 1 or ph < 0 or pw < 0:
-        raise ValueError(f"stride must be >= 1 and padding >= 0, got stride {stride}, padding {padding}")
+    ph, pw = _pair(padding, "padding", low=0)
+    if x.ndim == 3:
+        return _unbatched(conv2d, x, weight, bias, stride, padding)
     if x.ndim != 4:
-        raise ValueError(f"conv2d needs a 4-D input (N, C, H, W), got shape {x.shape}")
+        raise ValueError(f"conv2d needs a 4-D input (N, C, H, W) or an unbatched 3-D one "
+                         f"(C, H, W), got shape {x.shape}")
     if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
         raise ValueError(f"conv2d: input with {x.shape[1]} channels (shape {x.shape}) does not fit "
                          f"a weight of shape {weight.shape} (expected (out, {x.shape[1]}, kh, kw))")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    _same_dtype("conv2d", input=x, weight=weight, bias=bias)
     kh, kw = weight.shape[2:]
     xp = _padded(x.data, ph, pw)
     if xp.shape[2] < kh or xp.shape[3] < kw:
@@ -88,13 +121,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Int
     data = data.transpose(0, 3, 1, 2)
     operands = (x, weight) if bias is None else (x, weight, bias)
     return Tensor._result(data, operands, "conv2d",
-                          lambda out: _conv2d_rule(out, windows, (sh, sw), (ph, pw)))
+                          partial(_conv2d_rule, xp=xp, stride=(sh, sw), padding=(ph, pw)))
 
 
-def _conv2d_rule(out: Tensor, windows: np.ndarray, stride: tuple, padding: tuple) -> None:
+def _conv2d_rule(out: Tensor, xp: np.ndarray, stride: tuple, padding: tuple) -> None:
     x, w, *b = out._prev
     g = out.grad                                   # N O H' W'
     if w.requires_grad:
+        kh, kw = w.shape[2:]
+        windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
         _accumulate(w, np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3])))  # O C kh kw
     if b and b[0].requires_grad:
         _accumulate(b[0], g.sum(axis=(0, 2, 3)))
@@ -113,13 +148,17 @@ def _conv2d_rule(out: Tensor, windows: np.ndarray, stride: tuple, padding: tuple
 
 def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None) -> Tensor:
     """The largest value in each window (stride defaults to the kernel size). The gradient
-    goes to the first largest entry of each window, as in PyTorch."""
+    goes to the first largest entry of each window, as in PyTorch. An unbatched input
+    (C, H, W) gives an unbatched output."""
     x = _lift(x)
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride if stride is not None else (kh, kw), "stride")
+    if x.ndim == 3:
+        return _unbatched(max_pool2d, x, kernel_size, stride)
     if x.ndim != 4:
-        raise ValueError(f"max_pool2d needs a 4-D input (N, C, H, W), got shape {x.shape}")
-    if kh < 1 or kw < 1 or sh < 1 or sw < 1 or kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError(f"max_pool2d needs a 4-D input (N, C, H, W) or an unbatched 3-D one "
+                         f"(C, H, W), got shape {x.shape}")
+    if kh > x.shape[2] or kw > x.shape[3]:
         raise ValueError(f"max_pool2d: kernel {kh}x{kw} with stride {sh}x{sw} does not fit an "
                          f"input of {x.shape[2]}x{x.shape[3]}")
     windows = sliding_window_view(x.data, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
@@ -127,7 +166,7 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None
     first_max = flat.argmax(axis=-1)                                  # N C H' W'
     data = np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
     return Tensor._result(data, (x,), "max_pool2d",
-                          lambda out: _max_pool_rule(out, first_max, (kh, kw), (sh, sw)))
+                          partial(_max_pool_rule, first_max=first_max, kernel=(kh, kw), stride=(sh, sw)))
 
 
 def _max_pool_rule(out: Tensor, first_max: np.ndarray, kernel: tuple, stride: tuple) -> None:
@@ -156,9 +195,13 @@ def batch_norm(x: Tensor, running_mean: np.ndarray, running_var: np.ndarray,
     running statistics.
     """
     x = _lift(x)
+    weight, bias = _parameter(weight, "weight", "batch_norm"), _parameter(bias, "bias", "batch_norm")
     if x.ndim < 2 or x.shape[1] != running_mean.shape[0]:
         raise ValueError(f"batch_norm: expected an input with {running_mean.shape[0]} features "
                          f"on axis 1, got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise DtypeError(f"batch_norm needs a floating input, got {x.dtype}: convert it, x.double()")
+    _same_dtype("batch_norm", input=x, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
@@ -173,15 +216,16 @@ def batch_norm(x: Tensor, running_mean: np.ndarray, running_var: np.ndarray,
         running_var *= 1 - momentum
         running_var += momentum * var * count / (count - 1)
     else:
-        mean, var = running_mean, running_var
+        mean, var = running_mean.astype(x.dtype, copy=False), running_var.astype(x.dtype, copy=False)
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x.data - mean.reshape(shape)) * inv_std.reshape(shape)
     gamma = weight.data.reshape(shape) if weight is not None else 1.0
     data = x_hat * gamma + (bias.data.reshape(shape) if bias is not None else 0.0)
     operands = tuple(t for t in (x, weight, bias) if t is not None)
     return Tensor._result(data, operands, "batch_norm",
-                          lambda out: _batch_norm_rule(out, x_hat, inv_std, gamma, axes, shape,
-                                                       training, weight is not None, bias is not None))
+                          partial(_batch_norm_rule, x_hat=x_hat, inv_std=inv_std, gamma=gamma,
+                                  axes=axes, shape=shape, training=training,
+                                  has_weight=weight is not None, has_bias=bias is not None))
 
 
 def _batch_norm_rule(out, x_hat, inv_std, gamma, axes, shape, training, has_weight, has_bias):
@@ -209,40 +253,55 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
     if not training or p == 0:
         return x
+    if x.dtype.kind != "f":
+        raise DtypeError(f"dropout needs a floating input, got {x.dtype}: convert it, x.double()")
     keep = np.random.random_sample(x.shape) >= p
     mask = keep / (1.0 - p) if p < 1 else np.zeros(x.shape)
-    return x * Tensor(mask)
+    return x * Tensor._wrap(mask.astype(x.dtype))
 
 
 # ---- losses ----------------------------------------------------------------------------------
 def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of integer class labels against raw scores, as PyTorch's:
-    logits (N, C) and labels (N,), or logits (C,) and one label. Mean over the batch."""
+    logits (N, C) with labels (N,); one example, logits (C,) with one label; or logits
+    (N, C, d1, ...) with labels (N, d1, ...), one class per position. `reduction` 'mean'
+    (over every label), 'sum' or 'none' (one loss per label, in the labels' shape)."""
     logits = _lift(logits)
-    y = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if y.dtype.kind == "f" and np.all(y == np.round(y)):
-        y = y.astype(np.intp)
+    y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be whole numbers (class indices), got {y.dtype}")
-    z = logits.data
-    if z.ndim == 1:
-        z, y = z[None, :], y.reshape(1)
-    if z.ndim != 2 or y.shape != (z.shape[0],):
-        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
-                         f"({z.shape[0]},), got {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
-        bad = y[(y < 0) | (y >= z.shape[1])][0]
-        raise ValueError(f"label {bad} is out of range for {z.shape[1]} classes")
+        raise TypeError(f"labels must be integer class indices, got {y.dtype} labels: "
+                        f"{_shown(labels)} (convert whole numbers with .astype(int))")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    losses = -log_probs[np.arange(len(y)), y]
-    data = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
-    if logits.ndim == 1 and reduction == "none":
-        data = data[0]
-    return Tensor._result(np.asarray(data), (logits,), "cross_entropy",
-                          lambda out: _cross_entropy_rule(out, log_probs, y, reduction))
+    if logits.dtype.kind != "f":
+        raise DtypeError(f"cross_entropy needs floating logits, got {logits.dtype}: convert them, "
+                         f"logits.double()")
+    z = logits.data
+    if z.ndim == 1:          # one example: labels () or (1,)
+        wanted, z2 = ((), (1,)), z[None, :]
+    elif z.ndim >= 2:        # the classes on axis 1, moved last and flattened with the rest
+        wanted, z2 = ((z.shape[:1] + z.shape[2:]),), np.moveaxis(z, 1, -1).reshape(-1, z.shape[1])
+    else:
+        raise ValueError("cross_entropy needs logits with a class axis, got a 0-d tensor")
+    if y.shape not in wanted:
+        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
+                         f"{wanted[0]}, got {y.shape}")
+    n_classes = z2.shape[1]
+    y2 = y.reshape(-1)
+    if y2.size and (y2.min() < 0 or y2.max() >= n_classes):
+        bad = y2[(y2 < 0) | (y2 >= n_classes)][0]
+        raise ValueError(f"label {bad} is out of range for {n_classes} classes")
+    with np.errstate(invalid="ignore"):  # a NaN or inf logit gives a NaN loss, as in PyTorch
+        shifted = z2 - z2.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    losses = -log_probs[np.arange(len(y2)), y2]
+    if reduction == "none":
+        data = losses.reshape(y.shape if z.ndim > 1 else ())
+    else:
+        with np.errstate(invalid="ignore"):  # the mean of no losses is nan, as in PyTorch
+            data = losses.sum() / (len(y2) if reduction == "mean" else 1)
+    return Tensor._result(np.asarray(data, dtype=z.dtype), (logits,), "cross_entropy",
+                          partial(_cross_entropy_rule, log_probs=log_probs, y=y2, reduction=reduction))
 
 
 def _cross_entropy_rule(out, log_probs, y, reduction):
@@ -250,11 +309,14 @@ def _cross_entropy_rule(out, log_probs, y, reduction):
     g = np.exp(log_probs)                         # softmax
     g[np.arange(len(y)), y] -= 1.0                # minus one-hot
     if reduction == "mean":
-        g *= out.grad / len(y)
+        g *= out.grad / max(len(y), 1)
     elif reduction == "sum":
         g *= out.grad
     else:
         g *= np.reshape(out.grad, (-1, 1))
+    if logits.ndim > 1:                           # back to (N, C, d1, ...)
+        moved = logits.shape[:1] + logits.shape[2:] + logits.shape[1:2]
+        g = np.moveaxis(g.reshape(moved), -1, 1)
     _accumulate(logits, g.reshape(logits.shape))
 
 

@@ -3,23 +3,36 @@
 Each layer holds its parameters as Tensors with requires_grad=True (`weight`, `bias`),
 shaped as in PyTorch: Linear's weight is (out_features, in_features), Conv2d's is
 (out_channels, in_channels, kh, kw). Initialization draws from NumPy's global generator,
-so `np.random.seed` (or `grad.tensor.manual_seed`) reproduces it.
+so `np.random.seed` (or `grad.tensor.manual_seed`) reproduces it. Parameters are float64
+unless a layer is made with `dtype=np.float32`; an input of another dtype is refused (as
+in PyTorch), never silently converted. Arguments are checked when the layer is made.
 """
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 import grad.nn
 from grad.tensor import functional as F
-from grad.tensor.tensor import Tensor
+from grad.tensor.tensor import Tensor, _axis
 
 
-def _uniform(shape: tuple, bound: float, label: str) -> Tensor:
-    return Tensor(np.random.uniform(-bound, bound, size=shape), requires_grad=True, label=label)
+def _uniform(shape: tuple, bound: float, label: str, dtype: Any) -> Tensor:
+    return Tensor(np.random.uniform(-bound, bound, size=shape), requires_grad=True, label=label,
+                  dtype=dtype)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating dtype such as np.float64 or np.float32, got {dtype!r}")
+    return dtype
 
 
 def _positive_int(n, name: str) -> int:
@@ -48,9 +61,10 @@ class Module(grad.nn.Module):
             params.extend(p for p in child.parameters() if all(p is not q for q in params))
         return params
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: None (as PyTorch), or arrays of zeros if set_to_none=False."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none else np.zeros_like(p.data)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -59,12 +73,14 @@ class Module(grad.nn.Module):
 class Linear(Module):
     """y = x @ weight.T + bias; weight and bias start uniform in ±1/sqrt(in_features)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = np.float64):
         self.in_features = _positive_int(in_features, "in_features")
         self.out_features = _positive_int(out_features, "out_features")
+        dtype = _float_dtype(dtype)
         bound = 1 / math.sqrt(in_features)
-        self.weight = _uniform((out_features, in_features), bound, "weight")
-        self.bias = _uniform((out_features,), bound, "bias") if bias else None
+        self.weight = _uniform((out_features, in_features), bound, "weight", dtype)
+        self.bias = _uniform((out_features,), bound, "bias", dtype) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return F.linear(x, self.weight, self.bias)
@@ -78,17 +94,17 @@ class Conv2d(Module):
     uniform in ±1/sqrt(in_channels * kh * kw), as in PyTorch."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 bias: bool = True):
+                 bias: bool = True, dtype: Any = np.float64):
         self.in_channels = _positive_int(in_channels, "in_channels")
         self.out_channels = _positive_int(out_channels, "out_channels")
         self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride, self.padding = F._pair(stride, "stride"), F._pair(padding, "padding")
+        self.stride = F._pair(stride, "stride")
+        self.padding = F._pair(padding, "padding", low=0)
+        dtype = _float_dtype(dtype)
         kh, kw = self.kernel_size
-        if kh < 1 or kw < 1:
-            raise ValueError(f"kernel_size must be at least 1, got {kernel_size}")
         bound = 1 / math.sqrt(in_channels * kh * kw)
-        self.weight = _uniform((out_channels, in_channels, kh, kw), bound, "weight")
-        self.bias = _uniform((out_channels,), bound, "bias") if bias else None
+        self.weight = _uniform((out_channels, in_channels, kh, kw), bound, "weight", dtype)
+        self.bias = _uniform((out_channels,), bound, "bias", dtype) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
@@ -99,7 +115,12 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
+    """The largest value of each kernel_size window, moving by stride (the kernel size by default)."""
+
     def __init__(self, kernel_size, stride=None):
+        F._pair(kernel_size, "kernel_size")
+        if stride is not None:
+            F._pair(stride, "stride")
         self.kernel_size, self.stride = kernel_size, stride
 
     def forward(self, x: Tensor) -> Tensor:
@@ -112,13 +133,15 @@ class MaxPool2d(Module):
 class _BatchNorm(Module):
     dims: tuple[int, ...] = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 dtype: Any = np.float64):
         self.num_features = _positive_int(num_features, "num_features")
         self.eps, self.momentum = eps, momentum
-        self.weight = Tensor(np.ones(num_features), requires_grad=True, label="weight") if affine else None
-        self.bias = Tensor(np.zeros(num_features), requires_grad=True, label="bias") if affine else None
-        self.running_mean = np.zeros(num_features)
-        self.running_var = np.ones(num_features)
+        dtype = _float_dtype(dtype)
+        self.weight = Tensor(np.ones(num_features, dtype), requires_grad=True, label="weight") if affine else None
+        self.bias = Tensor(np.zeros(num_features, dtype), requires_grad=True, label="bias") if affine else None
+        self.running_mean = np.zeros(num_features, dtype)
+        self.running_var = np.ones(num_features, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.dims:
@@ -173,10 +196,13 @@ class Flatten(Module):
     """Flatten every dimension from `start_dim` on: (N, C, H, W) -> (N, C*H*W)."""
 
     def __init__(self, start_dim: int = 1):
-        self.start_dim = start_dim
+        if isinstance(start_dim, bool) or not isinstance(start_dim, numbers.Integral):
+            raise TypeError(f"start_dim must be an int, got {start_dim!r}")
+        self.start_dim = int(start_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.reshape(x.shape[:self.start_dim] + (-1,))
+        start = _axis(self.start_dim, x.ndim)
+        return x.reshape(x.shape[:start] + (math.prod(x.shape[start:]),))
 
 
 class Sequential(Module):
