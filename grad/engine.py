@@ -11,14 +11,39 @@ style): a closure that refers to its own node makes a reference cycle, and a tra
 builds thousands of them, which Python's garbage collector must then hunt down. Without
 cycles a graph is freed the moment it is no longer used. `node._backward()` still works
 as in micrograd, and so does assigning a closure to `out._backward`.
+
+Numbers without an answer (grad.tensor follows the same policy, entry by entry):
+
+- Forward: an op refuses, naming itself and the number, an input for which it has no real
+  answer: log of a number <= 0 (ValueError), division by zero and 0 to a negative power
+  (ZeroDivisionError), a negative base to a fractional power (ValueError: the answer would
+  be complex), exp or ** past the largest float (OverflowError). -inf counts as a negative
+  number there. Everything else is IEEE 754 float arithmetic, as in PyTorch: + - * may
+  round to inf, and a NaN or an infinity that comes in goes on the way PyTorch carries it
+  (relu(nan) is nan, tanh(inf) is 1.0, exp(-inf) is 0.0); it never turns into a number.
+- Backward: once the forward value exists, backward() never raises. Its arithmetic is
+  IEEE's, as in PyTorch: the slope of x ** 0.5 at 0 is inf, and 0 * inf is nan.
+
+Graphs can be pickled and deep-copied, however deep (see `Value.__reduce__`).
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import weakref
 from typing import Callable, Sequence, Union
 
 Number = Union[int, float]
+
+
+def _short(x: object) -> str:
+    """x as an error message shows it: at most a line (10**400 appears as 1e+400)."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool) and abs(x) >= 10 ** 16:
+        e = int(math.log10(abs(x)))
+        return f"{x / 10 ** e:.4g}e+{e}"
+    shown = str(x) if isinstance(x, numbers.Number) else repr(x)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _to_float(data: object) -> float:
@@ -27,11 +52,10 @@ def _to_float(data: object) -> float:
         try:
             return float(data)
         except OverflowError:
-            raise OverflowError(f"Value: {data!r} is too large to be stored as a float") from None
-    shown = repr(data)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}: {shown}")
+            raise OverflowError(f"Value: {_short(data)} is too large to be stored as a float "
+                                "(the largest is about 1.8e308)") from None
+    raise TypeError(f"Value needs a real number (int or float), got {type(data).__name__}: "
+                    f"{_short(data)}")
 
 
 def _lift(x: Value | Number) -> Value:
@@ -40,8 +64,8 @@ def _lift(x: Value | Number) -> Value:
 
 
 def _pow(base: float, exponent: float) -> float:
-    """base ** exponent for real numbers, refusing the cases that are not real or not finite."""
-    if base < 0 and not exponent.is_integer():
+    """base ** exponent, refusing the cases that have no real, finite answer."""
+    if base < 0 and math.isfinite(exponent) and not exponent.is_integer():
         raise ValueError(f"pow: {base} ** {exponent} is not a real number "
                          "(a negative base needs a whole-number exponent)")
     if base == 0 and exponent < 0:
@@ -52,9 +76,26 @@ def _pow(base: float, exponent: float) -> float:
         raise OverflowError(f"pow: {base} ** {exponent} is too large for a float") from None
 
 
+def _ieee_pow(base: float, exponent: float) -> float:
+    """base ** exponent as IEEE 754 (and PyTorch) has it: inf where Python would raise
+    (0 to a negative power, or a result past the largest float)."""
+    try:
+        return base ** exponent
+    except (ZeroDivisionError, OverflowError):
+        negative = math.copysign(1.0, base) < 0 and exponent % 2 == 1  # odd whole power
+        return -math.inf if negative else math.inf
+
+
+def _ieee_log(x: float) -> float:
+    """log(x) as IEEE 754 has it: -inf at 0, nan below (where math.log raises)."""
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
 def _pow_slope(base: float, exponent: float) -> float:
-    """d/dx x**k at x = base: k * base**(k-1) (0 for k = 0, even at base 0)."""
-    return 0.0 if exponent == 0 else exponent * _pow(base, exponent - 1)
+    """d/dx x**k at x = base: k * base**(k-1) (inf at base 0 for 0 < k < 1; 0 for k = 0)."""
+    return 0.0 if exponent == 0 else exponent * _ieee_pow(base, exponent - 1)
 
 
 class Value:
@@ -89,7 +130,7 @@ class Value:
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
-        self._rule = lambda out: step()
+        self._rule = _ClosureRule(step)
 
     # ---- arithmetic: out = f(self, other), then rule(out) pushes out.grad back ----------
     def __add__(self, other: Value | Number) -> Value:
@@ -114,19 +155,15 @@ class Value:
         other = _lift(other)
         if other.data == 0:
             raise ZeroDivisionError(f"floor division by zero: {self.data} // {other.data}")
-        # floor(a/b) is flat between its jumps: its derivative is 0, as in PyTorch
+        # floor(a/b) is flat between its jumps: its derivative is 0, as PyTorch's floor has
         return Value(self.data // other.data, (self, other), "//", _rule=_leaf_rule)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):  # the exponent is an operand with a gradient of its own
-            data = _pow(self.data, other.data)
-            if self.data < 0:
-                raise ValueError(f"pow: {self.data} ** Value({other.data}) has no real derivative "
-                                 "with respect to the exponent (log of a negative base)")
-            return Value(data, (self, other), "**", _rule=_pow_rule)
+            return Value(_pow(self.data, other.data), (self, other), "**", _rule=_pow_rule)
         k = _to_float(other)  # a number exponent is part of the op, like micrograd's '**2'
-        return Value(_pow(self.data, k), (self,), f"**{other}",
-                     _rule=lambda out: _pow_number_rule(out, k))
+        return Value(_pow(self.data, k), (self,), f"**{_short(other)}",
+                     _rule=functools.partial(_pow_number_rule, k))
 
     def __neg__(self) -> Value:
         return Value(-self.data, (self,), "neg", _rule=_neg_rule)
@@ -160,7 +197,7 @@ class Value:
         return Value(e, (self,), "exp", _rule=_exp_rule)
 
     def log(self) -> Value:
-        if not self.data > 0:
+        if self.data <= 0:
             raise ValueError(f"log({self.data}): the logarithm needs a positive number")
         return Value(math.log(self.data), (self,), "log", _rule=_log_rule)
 
@@ -177,7 +214,8 @@ class Value:
         return Value(s, (self,), "sigmoid", _rule=_sigmoid_rule)
 
     def relu(self) -> Value:
-        return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU", _rule=_relu_rule)
+        # `< 0`, not `> 0`: a NaN fails every comparison, and must come out as NaN
+        return Value(0.0 if self.data < 0 else self.data, (self,), "ReLU", _rule=_relu_rule)
 
     # ---- backpropagation -----------------------------------------------------------------
     def backward(self) -> None:
@@ -185,18 +223,59 @@ class Value:
 
         Intermediate nodes get a fresh gradient on every call; leaves (inputs and
         parameters) accumulate, so calling it twice adds the leaves' gradients once more,
-        as PyTorch does. Use `zero_grad()` or set `p.grad = 0.0` to start again.
+        as PyTorch does. Use `zero_grad()` or set `p.grad = 0.0` to start again; a leaf
+        whose grad is None (`zero_grad(set_to_none=True)`) starts again from 0.
         """
         topo = topological_order(self)
         for node in topo:
-            if node._prev:
+            if node._prev or node.grad is None:
                 node.grad = 0.0
         self.grad += 1.0  # d(self)/d(self)
         for node in reversed(topo):
             node._rule(node)
 
+    # ---- saving and copying --------------------------------------------------------------
+    def __reduce__(self):
+        """How pickle and copy.deepcopy take a node apart, for graphs of any depth.
+
+        Saving a node saves its operands first, and theirs first, ...: done naively, a chain
+        of 100,000 nodes nests 100,000 calls, past Python's recursion limit. So the first
+        node of a graph that pickle meets lists, ahead of its own fields, every node below
+        it, each after its operands (a topological order). Pickle saves that list item by
+        item, and each node in it finds its operands already saved: nothing nests. While
+        the pickler holds the list, the nodes on it save only their own fields.
+        """
+        fields = (self.data, self.grad, self._prev, self._op, self.label, self._rule)
+        if not self._prev or _is_listed(self):
+            return _rebuild, ((), *fields)
+        earlier = _Earlier(_unlisted_below(self))
+        nodes = [*earlier, self]
+        listing = weakref.ref(earlier, functools.partial(_forget, nodes))
+        for node in nodes:
+            _listed[id(node)] = listing
+        return _rebuild, (earlier, *fields)
+
 
 Rule = Callable[[Value], None]
+
+
+class _ClosureRule:
+    """A backward step assigned as a closure (`out._backward = step`, the lecture's way)."""
+    __slots__ = ("step",)
+
+    def __init__(self, step: Callable[[], None]):
+        self.step = step
+
+    def __call__(self, out: Value) -> None:
+        self.step()
+
+    def __reduce__(self):
+        raise TypeError("cannot copy or pickle a graph with a node whose backward step is a "
+                        "closure assigned to _backward: the closure refers to the original "
+                        "nodes, so a copy would send its gradients to them. Write the step as "
+                        "a function of the output node, rule(out), and pass it as "
+                        "Value(data, children, op, _rule=rule)")
+
 
 # ---- backward rules: add (local derivative x out.grad) to each operand's grad -------------
 def _leaf_rule(out: Value) -> None:
@@ -230,10 +309,11 @@ def _div_rule(out: Value) -> None:
 def _pow_rule(out: Value) -> None:
     a, b = out._prev
     a.grad += _pow_slope(a.data, b.data) * out.grad
-    b.grad += (out.data * math.log(a.data) if a.data > 0 else 0.0) * out.grad  # d(a**b)/db
+    # d(a**b)/db = a**b * log(a): nan for a < 0, and 0 at a = 0 (PyTorch's convention)
+    b.grad += (0.0 if a.data == 0 and b.data >= 0 else out.data * _ieee_log(a.data)) * out.grad
 
 
-def _pow_number_rule(out: Value, k: float) -> None:
+def _pow_number_rule(k: float, out: Value) -> None:
     (a,) = out._prev
     a.grad += _pow_slope(a.data, k) * out.grad
 
@@ -265,7 +345,8 @@ def _sigmoid_rule(out: Value) -> None:
 
 def _relu_rule(out: Value) -> None:
     (a,) = out._prev
-    a.grad += (out.data > 0) * out.grad
+    if not out.data <= 0:  # where relu passed its input on (a NaN too, as in PyTorch)
+        a.grad += out.grad
 
 
 def _weighted_sum_rule(out: Value) -> None:
@@ -300,18 +381,68 @@ def topological_order(root: Value) -> list[Value]:
     return topo
 
 
-def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | Number],
-                 bias: Value) -> Value:
+def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Number],
+                 bias: Value | Number) -> Value:
     """bias + w0*x0 + w1*x1 + ... as a single node: a neuron's pre-activation.
 
     The same numbers as chaining `*` and `+` (summed in the same order), with one node
-    instead of 2n: a smaller graph is what makes training fast. `weights` and `bias`
-    are Values (parameters); `inputs` may also be plain numbers.
+    instead of 2n: a smaller graph is what makes training fast. Weights, inputs and bias
+    are Values or plain numbers (which become constants).
     """
     xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(xs) != len(weights):
         raise ValueError(f"expected {len(weights)} inputs (one per weight), got {len(xs)}")
-    data = bias.data
-    for w, x in zip(weights, xs):
-        data += w.data * x.data
+    try:
+        data = bias.data
+        for w, x in zip(weights, xs):
+            data += w.data * x.data
+    except AttributeError:  # a plain number among the weights or the bias: lift, then redo
+        return weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
     return Value(data, (*weights, *xs, bias), "w·x+b", _rule=_weighted_sum_rule)
+
+
+# ---- pickling and deep-copying support (see Value.__reduce__) ----------------------------
+class _Earlier(list):
+    """The nodes saved ahead of a node, each after its operands."""
+
+
+_listed: dict[int, weakref.ref] = {}  # id(node) -> the _Earlier list that saves it
+
+
+def _is_listed(node: Value) -> bool:
+    """Whether a list that some pickler still holds saves `node` after its operands."""
+    listing = _listed.get(id(node))
+    return listing is not None and listing() is not None
+
+
+def _forget(nodes: list[Value], listing: weakref.ref) -> None:
+    """Called when the pickler lets go of a list: its nodes are no longer listed."""
+    for node in nodes:
+        if _listed.get(id(node)) is listing:
+            del _listed[id(node)]
+
+
+def _unlisted_below(root: Value) -> list[Value]:
+    """The nodes below `root` that have operands and are not listed yet, each after its
+    operands (the search stops at listed nodes: their own list covers what is below)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        if operands_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(tuple(node._prev))
+                         if child._prev and child not in seen and not _is_listed(child))
+    return order[:-1]  # all but root itself
+
+
+def _rebuild(earlier: list, data: float, grad, prev: tuple, op: str, label: str,
+             rule: Rule) -> Value:
+    """One node back from pickle or deepcopy (`earlier` only made its operands come first)."""
+    node = Value(data, prev, op, label, rule)
+    node.grad = grad
+    return node

@@ -304,9 +304,14 @@ def test_negative_base_fractional_power_is_never_complex():
         Value(-8.0) ** (1 / 3)
     with pytest.raises(ValueError, match="not a real number"):
         (-8.0) ** Value(0.5)
-    with pytest.raises(ValueError, match="exponent"):
-        Value(-2.0) ** Value(2.0)  # d/dexponent would need log(-2)
     assert (Value(-2.0) ** 3).data == -8.0  # whole-number exponents are fine
+
+
+def test_negative_base_to_a_value_exponent_has_a_nan_exponent_slope_like_pytorch():
+    base, k = Value(-2.0), Value(2.0)
+    out = base ** k
+    out.backward()  # d/dk needs log(-2): nan, as PyTorch gives, instead of an error
+    assert out.data == 4.0 and base.grad == -4.0 and math.isnan(k.grad)
 
 
 @pytest.mark.parametrize("op", [lambda: Value(1.0) / 0, lambda: 1 / Value(0.0),
