@@ -1,12 +1,11 @@
 """draw_dot: the DOT source (no Graphviz needed), highlighting, rendering, missing `dot`."""
 import re
-import shutil
 
 import graphviz
 import pytest
 
-from grad import Value, draw_dot
-from grad.viz import INSTALL_GRAPHVIZ, GraphvizNotFound
+from grad import Value, _layout, draw_dot
+from grad.viz import GraphvizNotFound, layout_engine
 
 
 def lecture_graph():
@@ -81,22 +80,29 @@ def test_a_value_used_twice_gets_two_edges():
 
 
 def test_renders_to_svg():
-    if shutil.which("dot") is None:
-        pytest.fail("Graphviz's `dot` program is missing. " + INSTALL_GRAPHVIZ)
     svg = draw_dot(lecture_graph()[0])._repr_image_svg_xml()
     assert "<svg" in svg and "data 2.0000" in svg and "grad 6.0000" in svg
 
 
-def test_missing_dot_explains_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no `dot` on PATH
+def test_no_layout_program_explains_how_to_install(monkeypatch, tmp_path):
+    # no graphviz-pure where pip puts it, no system dot anywhere
+    monkeypatch.setattr(_layout, "_pure_candidates", lambda: [])
+    monkeypatch.setattr(_layout, "SYSTEM_DOT_FOLDERS", [])
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder
+    monkeypatch.delenv("GRAD_DOT", raising=False)
     graph = draw_dot(lecture_graph()[0])
     for render in (lambda: graph.pipe(format="svg"), graph._repr_image_svg_xml,
-                   lambda: graph.render(tmp_path / "g")):
+                   lambda: graph.render(tmp_path / "g"), layout_engine):
         with pytest.raises(GraphvizNotFound) as info:
             render()
         message = str(info.value)
+        assert "pip install graphviz-pure" in message
         assert "apt-get install graphviz" in message and "brew install graphviz" in message
         assert "conda-forge graphviz" in message
+    # in a notebook: a short message instead of the picture, not a traceback
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "pip install graphviz-pure" in bundle["text/plain"]
+    assert graph._repr_svg_() is None
 
 
 def test_course_style_sets_readable_fonts():
