@@ -5,7 +5,7 @@
 import numpy as np
 
 from grad.tensor import functional, nn
-from grad.tensor.tensor import Tensor
+from grad.tensor.tensor import AxisError, DtypeError, Tensor
 
 
 def manual_seed(seed: int) -> None:
@@ -13,4 +13,4 @@ def manual_seed(seed: int) -> None:
     np.random.seed(seed)
 
 
-__all__ = ["Tensor", "nn", "functional", "manual_seed"]
+__all__ = ["Tensor", "AxisError", "DtypeError", "nn", "functional", "manual_seed"]

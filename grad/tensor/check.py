@@ -42,6 +42,8 @@ def gradcheck(f: Callable[..., Tensor], *inputs: Tensor, h: float = 1e-6, atol: 
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor):
             raise TypeError(f"input {i} must be a Tensor, got {type(t).__name__}")
+        if t.dtype.kind != "f":
+            raise TypeError(f"input {i} is {t.dtype}: gradients need floating tensors (float64)")
         t.grad = None
     out = f(*inputs)
     projection = None if out.data.size == 1 else np.random.default_rng(seed).normal(size=out.shape)

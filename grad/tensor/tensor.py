@@ -314,14 +314,14 @@ class Tensor:
         with np.errstate(over="ignore"):
             e = np.exp(x)
         _refuse(np.isinf(e) & np.isfinite(x), OverflowError, lambda i: (
-            f"exp overflows: {_which(i)} is {x[i]}, and exp of it is above the largest float "
+            f"exp overflows: exp({x[i]}){_at(i)} is above the largest {x.dtype} "
             f"({np.finfo(x.dtype).max:.3g})"))
         return Tensor._result(e, (self,), "exp", _exp_rule)
 
     def log(self) -> Tensor:
         x = _floating(self.data)
         _refuse(x <= 0, ValueError, lambda i: (
-            f"log needs positive numbers; {_which(i)} is {x[i]}"))
+            f"log needs positive numbers, got {x[i]}{_at(i)}"))
         return Tensor._result(np.log(x), (self,), "log", _log_rule)
 
     def tanh(self) -> Tensor:
@@ -645,9 +645,9 @@ def _refuse(bad: np.ndarray, error: type, message: Callable[[tuple], str]) -> No
         raise error(message(np.unravel_index(int(np.argmax(bad)), bad.shape)))
 
 
-def _which(i: tuple) -> str:
-    """'the entry at [1, 0]' for index (1, 0) of an array; 'the value' for a 0-d one."""
-    return f"the entry at {[int(n) for n in i]}" if len(i) else "the value"
+def _at(i: tuple) -> str:
+    """' at entry [1, 0]' for index (1, 0) of an array; nothing for a 0-d one."""
+    return f" at entry {[int(n) for n in i]}" if len(i) else ""
 
 
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -656,7 +656,7 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     bad = (b == 0) & ~np.isnan(a)
     n = int(bad.sum())
     _refuse(bad, ZeroDivisionError, lambda i: (
-        f"division by zero: {_which(i)} divides {a[i]} by 0"
+        f"division by zero: {a[i]} / 0{_at(i)}"
         + (f" ({n} entries have a zero divisor)" if n > 1 else "")))
     with np.errstate(invalid="ignore"):  # inf / inf is nan, as in PyTorch
         return a / b
@@ -668,14 +668,14 @@ def _power(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         fractional = (a < 0) & np.isfinite(k) & (k != np.round(k))
     _refuse(fractional, ValueError, lambda i: (
-        f"pow: a negative base to a fractional power is not a real number: {_which(i)} is "
-        f"({a[i]}) ** {k[i]}"))
+        f"pow: a negative base to a fractional power is not a real number: "
+        f"({a[i]}) ** {k[i]}{_at(i)}"))
     _refuse((a == 0) & (k < 0), ZeroDivisionError, lambda i: (
-        f"pow: zero to a negative power divides by zero: {_which(i)} is 0 ** {k[i]}"))
+        f"pow: zero to a negative power divides by zero: 0 ** {k[i]}{_at(i)}"))
     with np.errstate(over="ignore"):
         data = a ** k
     _refuse(np.isinf(data) & np.isfinite(a) & np.isfinite(k), OverflowError, lambda i: (
-        f"pow: the result is too large for a float: {_which(i)} is {a[i]} ** {k[i]}"))
+        f"pow: the result is too large for a {data.dtype}: {a[i]} ** {k[i]}{_at(i)}"))
     return data
 
 
