@@ -1,35 +1,42 @@
-# The course's two commands (see README.md):
-#   make lab    set everything up, then open the course in JupyterLab
+# The course's two commands (see README.md); `bash scripts/course.sh lab|test` is the same
+# without make, and `python scripts/course.py ...` the same without bash.
+#   make lab    set everything up, then open the course in JupyterLab (your copies in my-notebooks/)
 #   make test   set everything up, then run the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+COURSE := bash scripts/course.sh
 
-.PHONY: lab reset test test-unit test-notebooks test-browser test-torch setup bench assets clean execute
+.PHONY: lab reset test test-unit test-notebooks test-pythons test-browser test-fresh test-torch setup bench assets clean execute
 
 setup:
-	@bash scripts/setup.sh
+	@$(COURSE) setup
 
-# the learner's copies in my-notebooks/ (made or updated), then JupyterLab on them
-lab: setup
-	$(PY) -m grad.workspace lab
+lab:
+	@$(COURSE) lab
 
-# make one lesson the course's original again, keeping the learner's version: make reset NB=04
-reset: setup
-	$(PY) -m grad.workspace reset $(NB)
+# make one lesson the course's original again, keeping yours as a backup: make reset NB=04
+reset:
+	@$(COURSE) reset $(NB)
 
-test: setup
-	$(PY) -m pytest -q tests notebooks $(NBVAL)
+test:
+	@$(COURSE) test
 
-test-unit: setup
-	$(PY) -m pytest -q tests
+test-unit:
+	@$(COURSE) test-unit
 
-test-notebooks: setup
-	$(PY) -m pytest -q notebooks $(NBVAL)
+test-notebooks:
+	@$(COURSE) test-notebooks
 
-test-browser: setup
-	@bash scripts/setup.sh --browser
-	GRAD_TEST_BROWSER=1 $(PY) -m pytest -q tests/browser
+# the unit tests and the notebooks on Python 3.9 and 3.13 (each in its own .venv-3.X)
+test-pythons:
+	@$(COURSE) test-pythons
+
+test-browser:
+	@$(COURSE) test-browser
+
+# the README's two commands on a fresh minimal Debian 12 (debootstrap), as root and as a user
+test-fresh:
+	bash scripts/test_fresh.sh
 
 test-torch: setup
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0

@@ -58,9 +58,25 @@ def stop(process: subprocess.Popen) -> None:
             continue
 
 
+@pytest.fixture(scope="session", autouse=True)
+def busy_core():
+    """With GRAD_BROWSER_LOAD=1, keep one core busy for the whole run (a busy-loop process
+    started here and stopped by its process id), to prove the checks do not depend on a
+    quiet machine."""
+    if not os.environ.get("GRAD_BROWSER_LOAD"):
+        yield None
+        return
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+    try:
+        yield process.pid
+    finally:
+        stop(process)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
-    """JupyterLab serving a copy of notebooks/ (so nothing is saved over the course)."""
+    """A Jupyter server (JupyterLab, and Notebook 7 beside it) serving a copy of notebooks/,
+    so nothing is saved over the course."""
     work = tmp_path_factory.mktemp("lab")
     course = work / "notebooks"
     shutil.copytree(ROOT / "notebooks", course, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -69,6 +85,10 @@ def lab(tmp_path_factory):
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # every cell attached to the page, so a widget far from the viewport still renders
+    tracker = work / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(work / "runtime"),
                JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"),
@@ -76,7 +96,8 @@ def lab(tmp_path_factory):
     command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={course}",
-               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+               "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
+               "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if IS_ROOT:
         command.append("--allow-root")
@@ -86,7 +107,7 @@ def lab(tmp_path_factory):
                                    cwd=course, start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/api/status?token={token}", 90, process, log)
-        yield {"url": f"http://127.0.0.1:{port}", "token": token, "log": log}
+        yield {"url": f"http://127.0.0.1:{port}", "token": token, "log": log, "root": course}
     finally:
         stop(process)
 
