@@ -38,9 +38,8 @@ test-browser:
 test-fresh:
 	bash scripts/test_fresh.sh
 
-test-torch: setup
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
-	GRAD_TEST_TORCH=1 $(PY) -m pytest -q tests/torch
+test-torch:
+	@$(COURSE) test-torch
 
 bench: setup
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0

@@ -5,6 +5,7 @@
     python scripts/course.py test        # set up, then run the whole test suite
     python scripts/course.py test-unit   # ... the unit tests only
     python scripts/course.py test-browser      # the course in JupyterLab and Notebook 7, in Chromium
+    python scripts/course.py test-torch        # cross-checks against PyTorch (installs it)
     python scripts/course.py test-pythons      # unit tests + notebooks on the oldest and
                                                # newest supported Python found here
 
@@ -202,7 +203,7 @@ def test_pythons(rest: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     commands = ("setup", "lab", "test", "test-unit", "test-notebooks", "reset", "test-pythons",
-                "test-browser")
+                "test-browser", "test-torch")
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -222,6 +223,17 @@ def main(argv: list[str]) -> int:
         return run([str(PY), "-m", "grad.workspace", "lab", *rest])
     if command == "reset":
         return run([str(PY), "-m", "grad.workspace", "reset", *rest])
+    if command == "test-torch":
+        if subprocess.run([str(PY), "-c", "import torch"], capture_output=True).returncode != 0:
+            say(f"installing PyTorch 2.13 (CPU) into {VENV.name}, for the cross-checks only")
+            try:
+                quiet([str(PY), "-m", "pip", "--disable-pip-version-check", "install", "torch==2.13.0"],
+                      "installing PyTorch")
+            except SetupFailed as e:
+                say(str(e))
+                return 1
+        return run([str(PY), "-m", "pytest", "-q", "tests/torch", *rest],
+                   env=dict(os.environ, GRAD_TEST_TORCH="1"))
     if command == "test-browser":
         return run([str(PY), "-m", "pytest", "-q", "tests/browser", *rest],
                    env=dict(os.environ, GRAD_TEST_BROWSER="1"))
