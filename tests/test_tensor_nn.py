@@ -181,3 +181,135 @@ def test_optimizers_train_tensor_parameters_unchanged(opt_cls):
         opt.step()
         first = first or loss.item()
     assert loss.item() < 0.05 * first
+
+
+# ---- arguments checked as PyTorch checks them (and when the layer is made) ---------------------------
+@pytest.mark.parametrize("make, error", [
+    (lambda: nn.Conv2d(1, 1, 3, stride=0), ValueError), (lambda: nn.Conv2d(1, 1, 3, stride=(1, -1)), ValueError),
+    (lambda: nn.Conv2d(1, 1, 3, padding=-1), ValueError), (lambda: nn.Conv2d(1, 1, 0), ValueError),
+    (lambda: nn.Conv2d(1, 1, 3.5), TypeError), (lambda: nn.Conv2d(1, 1, (3, 3, 3)), TypeError),
+    (lambda: nn.Conv2d(1, 1, True), TypeError), (lambda: nn.Conv2d(1, 1, 3, padding="same"), TypeError),
+    (lambda: nn.Conv2d(0, 1, 3), ValueError), (lambda: nn.Conv2d(1, 1, 3, dtype=np.int64), TypeError),
+    (lambda: nn.MaxPool2d("a"), TypeError), (lambda: nn.MaxPool2d(0), ValueError),
+    (lambda: nn.MaxPool2d(2, stride=0), ValueError), (lambda: nn.MaxPool2d(2, stride=1.5), TypeError),
+    (lambda: nn.Linear(3, 2, dtype="int32"), TypeError), (lambda: nn.Linear(0, 2), ValueError),
+    (lambda: nn.BatchNorm1d(3, dtype=bool), TypeError), (lambda: nn.Flatten(1.0), TypeError),
+])
+def test_layer_arguments_are_checked_when_the_layer_is_made(make, error):
+    with pytest.raises(error):
+        make()
+
+
+def test_numpy_weights_are_refused_with_the_fix():
+    x = T(2, 3, requires_grad=False)
+    with pytest.raises(TypeError, match=r"weight must be a Tensor.*Tensor\(weight, requires_grad=True\)"):
+        F.linear(x, np.ones((4, 3)))
+    with pytest.raises(TypeError, match="bias must be a Tensor"):
+        F.linear(x, T(4, 3), np.ones(4))
+    with pytest.raises(TypeError, match="weight must be a Tensor"):
+        F.conv2d(T(1, 1, 4, 4), np.ones((1, 1, 2, 2)))
+    np.testing.assert_allclose(F.linear(x.data, T(4, 3)).shape, (2, 4))  # data may be an array
+
+
+# ---- unbatched inputs and cross-entropy shapes, as in PyTorch --------------------------------------------
+def test_unbatched_conv2d_and_max_pool2d():
+    x, w, b = T(2, 6, 5), T(3, 2, 3, 3), T(3)
+    out = F.conv2d(x, w, b, stride=2, padding=1)
+    np.testing.assert_allclose(out.data, F.conv2d(x.data[None], w, b, stride=2, padding=1).data[0])
+    assert out.shape == (3, 3, 3)
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1), x, w, b)
+    pooled = F.max_pool2d(x, 2, 1)
+    assert pooled.shape == (2, 5, 4)
+    np.testing.assert_array_equal(pooled.data, F.max_pool2d(Tensor(x.data[None]), 2, 1).data[0])
+    assert gradcheck(lambda x: F.max_pool2d(x, 2, 1), x)
+    assert nn.Conv2d(2, 4, 3)(x).shape == (4, 4, 3)
+    with pytest.raises(ValueError, match=r"4-D input \(N, C, H, W\) or an unbatched 3-D one"):
+        F.conv2d(T(6, 5), w)
+
+
+@pytest.mark.parametrize("label", [2, np.int64(2), Tensor(2), np.array(2), [2], Tensor([2])])
+def test_cross_entropy_of_one_example(label):
+    z = T(4)
+    loss = F.cross_entropy(z, label)
+    assert loss.shape == () and loss.item() == pytest.approx(F.cross_entropy(Tensor(z.data[None]), [2]).item())
+    assert F.cross_entropy(z, label, reduction="none").shape == ()
+    assert gradcheck(lambda z: F.cross_entropy(z, label), z)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_over_positions(reduction):
+    z = T(2, 3, 4, 5)                              # N, C, d1, d2
+    y = rng.integers(0, 3, size=(2, 4, 5))
+    loss = F.cross_entropy(z, Tensor(y), reduction=reduction)
+    flat = F.cross_entropy(Tensor(np.moveaxis(z.data, 1, -1).reshape(-1, 3)), y.reshape(-1), reduction=reduction)
+    np.testing.assert_allclose(loss.data, flat.data.reshape(loss.shape), rtol=1e-12)
+    assert loss.shape == ((2, 4, 5) if reduction == "none" else ())
+    assert gradcheck(lambda z: F.cross_entropy(z, y, reduction=reduction), z)
+    with pytest.raises(ValueError, match=r"need labels of shape \(2, 4, 5\)"):
+        F.cross_entropy(z, y[:, :, 0])
+
+
+def test_cross_entropy_refuses_floating_labels_and_logits():
+    from grad.tensor import DtypeError
+    with pytest.raises(TypeError, match="integer class indices"):
+        F.cross_entropy(T(2, 3), Tensor([0.0, 1.0]))
+    with pytest.raises(DtypeError):
+        F.cross_entropy(Tensor([[1, 2]]), [0])
+    assert np.isnan(F.cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, int)).item())
+
+
+# ---- dtypes: a float32 model stays float32; other dtypes are refused, not converted ----------------------
+def test_float32_layers_train_in_float32():
+    manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, dtype=np.float32), nn.BatchNorm2d(2, dtype=np.float32),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.2),
+                          nn.Linear(2 * 2 * 2, 3, dtype=np.float32))
+    x = Tensor(rng.normal(size=(4, 1, 4, 4)).astype(np.float32))
+    out = model(x)
+    assert out.dtype == np.float32
+    loss = F.cross_entropy(out, [0, 1, 2, 0])
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert all(p.grad.dtype == np.float32 for p in model.parameters())
+    opt = SGD(model.parameters(), lr=0.1)
+    opt.step()
+    assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+@pytest.mark.parametrize("layer, x", [(lambda: nn.Linear(3, 2), np.ones((1, 3), np.float32)),
+                                      (lambda: nn.Conv2d(1, 1, 2), np.ones((1, 1, 3, 3), np.float32)),
+                                      (lambda: nn.BatchNorm1d(3), np.ones((2, 3), np.float32)),
+                                      (lambda: nn.Linear(3, 2, dtype=np.float32), np.ones((1, 3))),
+                                      (lambda: nn.Linear(2, 1), np.array([[1, 2]]))])
+def test_a_layer_refuses_input_of_another_dtype(layer, x):
+    with pytest.raises(RuntimeError, match=r"give them one dtype: input.to\(np.float"):
+        layer()(Tensor(x))
+
+
+def test_flatten_and_zero_grad():
+    assert nn.Flatten()(T(0, 3, 2, 2)).shape == (0, 12)          # an empty batch, as in PyTorch
+    assert nn.Flatten(-1)(T(2, 3, 4)).shape == (2, 3, 4) and nn.Flatten(0)(T(2, 3)).shape == (6,)
+    layer = nn.Linear(2, 2)
+    layer(T(1, 2)).sum().backward()
+    layer.zero_grad(set_to_none=False)
+    assert all(np.array_equal(p.grad, np.zeros(p.shape)) for p in layer.parameters())
+    layer.zero_grad()
+    assert all(p.grad is None for p in layer.parameters())
+
+
+def test_models_and_their_losses_pickle_and_deep_copy():
+    import copy
+    import pickle
+    manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(8, 3))
+    x = T(4, 1, 4, 4, requires_grad=False)
+    loss = F.cross_entropy(model(x), [0, 1, 2, 0]) + F.linear(x.reshape(4, -1)[:, :4], model[5].weight[:, :4] * 0.5).sum()
+    for how in (lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy):
+        model2, loss2 = how((model, loss))
+        model.zero_grad()
+        loss.backward()
+        loss2.backward()
+        for p, q in zip(model.parameters(), model2.parameters()):
+            assert p is not q   # (a copied view is contiguous, so BLAS may round differently)
+            np.testing.assert_allclose(p.grad, q.grad, rtol=1e-12, atol=1e-15)

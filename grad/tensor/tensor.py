@@ -581,15 +581,15 @@ def _matmul(x: Tensor, y: Tensor) -> Tensor:
     return Tensor._result(a @ b, (x, y), "@", _matmul_rule)
 
 
-def _same_dtype(op: str, **tensors: Optional[Tensor]) -> None:
+def _same_dtype(op: str, hint: Optional[str] = None, **tensors: Optional[Tensor]) -> None:
     """Refuse operands of different dtypes, as PyTorch does for matrix products."""
     named = [(name, t) for name, t in tensors.items() if t is not None]
     (first, t0), *rest = named
     for name, t in rest:
         if t.dtype != t0.dtype:
             raise DtypeError(f"{op}: the {first} is {t0.dtype} but the {name} is {t.dtype}; give "
-                             f"them one dtype, e.g. {first}.to(np.{t.dtype}) or "
-                             f"{name}.to(np.{t0.dtype})")
+                             f"them one dtype: {first}.to(np.{t.dtype})"
+                             f"{f' or {name}.to(np.{t0.dtype})' if hint is None else hint}")
 
 
 def _floating(x: np.ndarray) -> np.ndarray:
