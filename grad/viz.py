@@ -138,8 +138,8 @@ def _escape_char(m: re.Match) -> str:
         return "\u00a0"   # Graphviz drops a space next to a space or an edge: no-break space
     if ch == "&":
         return "&amp;"                        # Graphviz reads &...; as an HTML entity
-    if ch < " " or ch == "\x7f":              # control characters: their visible symbols
-        return chr(0x2421) if ch == "\x7f" else chr(0x2400 + ord(ch))
+    if ch < " " or ch == "\x7f":              # control characters: as Python writes them
+        return "\\" + repr(ch)[1:-1]          # a NUL byte shows as \x00, a tab as \t
     return "\\" + ch
 
 
@@ -148,8 +148,8 @@ def _text(value: Any) -> str:
 
     One rule for every field: backslashes, braces, bars, angle brackets, quotes and
     ampersands are escaped, newlines become line breaks, control characters (a NUL byte,
-    a tab) their visible symbols, and spaces that Graphviz would drop no-break spaces;
-    text that cannot be encoded is shown as Python's escapes.
+    a tab) and text that cannot be encoded are shown as Python's escapes (\\x00, \\t),
+    and spaces that Graphviz would drop become no-break spaces.
     """
     text = _shorten(value if isinstance(value, str) else str(value))
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -54,10 +54,9 @@ NASTY = [
 
 def shown(text: str) -> list:
     """The lines a box should show for `text`: line breaks split it, control characters
-    are shown as their symbols, text that cannot be encoded as Python's escapes."""
+    and text that cannot be encoded are shown as Python's escapes."""
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    text = re.sub(r"[\x00-\x09\x0b\x0c\x0e-\x1f]", lambda m: chr(0x2400 + ord(m.group())), text)
-    text = text.replace("\x7f", "\u2421")
+    text = re.sub(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]", lambda m: repr(m.group())[1:-1], text)
     return re.split(r"\r\n|\r|\n", text)
 
 
