@@ -308,6 +308,7 @@ def test_models_and_their_losses_pickle_and_deep_copy():
     for how in (lambda o: pickle.loads(pickle.dumps(o)), copy.deepcopy):
         model2, loss2 = how((model, loss))
         model.zero_grad()
+        model2.zero_grad()
         loss.backward()
         loss2.backward()
         for p, q in zip(model.parameters(), model2.parameters()):
