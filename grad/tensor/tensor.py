@@ -12,11 +12,12 @@ entry contributes to the result, so its gradient is the *sum* over the copies
 
 The rules every operation follows (PyTorch's, except where PyTorch gives no number):
 
-- Forward: an entry with no real answer is refused, with an error that names the first
-  such entry: log of a number <= 0, division by zero, a negative base to a fractional
-  power, exp or pow overflowing. Only those entries count, never their neighbours:
-  `Tensor([-2., 4.]) ** Tensor([2., 0.5])` is `[4., 2.]`. NaN and inf that arrive as
-  input propagate as in PyTorch (log(nan) is nan, relu(nan) is nan).
+- Forward: an entry whose inputs are finite numbers but which has no real answer is
+  refused, with an error that names the first such entry: log of a number <= 0, division
+  by zero, a negative base to a fractional power, exp or pow overflowing. Only those
+  entries count, never their neighbours: `Tensor([-2., 4.]) ** Tensor([2., 0.5])` is
+  `[4., 2.]`. NaN and inf that arrive as input propagate as in PyTorch (log(nan) is nan,
+  relu(nan) is nan, inf / 0 is inf).
 - Backward never raises where the forward value exists: it follows IEEE arithmetic as
   PyTorch does (the slope of `x ** 0.5` at 0 is inf), without NumPy's warnings.
 - Dtypes: bool and integer data stay bool and integer (masks, indices, class labels),
@@ -320,9 +321,10 @@ class Tensor:
 
     def log(self) -> Tensor:
         x = _floating(self.data)
-        _refuse(x <= 0, ValueError, lambda i: (
+        _refuse((x <= 0) & np.isfinite(x), ValueError, lambda i: (
             f"log needs positive numbers, got {x[i]}{_at(i)}"))
-        return Tensor._result(np.log(x), (self,), "log", _log_rule)
+        with np.errstate(invalid="ignore"):  # log(-inf) is nan, as in PyTorch
+            return Tensor._result(np.log(x), (self,), "log", _log_rule)
 
     def tanh(self) -> Tensor:
         return Tensor._result(np.tanh(_floating(self.data)), (self,), "tanh", _tanh_rule)
@@ -653,28 +655,29 @@ def _at(i: tuple) -> str:
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     shape = _broadcast_shape(a.shape, b.shape, "/")
     a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
-    bad = (b == 0) & ~np.isnan(a)
+    bad = (b == 0) & np.isfinite(a)
     n = int(bad.sum())
     _refuse(bad, ZeroDivisionError, lambda i: (
         f"division by zero: {a[i]} / 0{_at(i)}"
         + (f" ({n} entries have a zero divisor)" if n > 1 else "")))
-    with np.errstate(invalid="ignore"):  # inf / inf is nan, as in PyTorch
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf / inf is nan, inf / 0 inf
         return a / b
 
 
 def _power(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     shape = _broadcast_shape(a.shape, k.shape, "**")
     a, k = np.broadcast_to(a, shape), np.broadcast_to(k, shape)
+    finite = np.isfinite(a) & np.isfinite(k)
     with np.errstate(invalid="ignore"):
-        fractional = (a < 0) & np.isfinite(k) & (k != np.round(k))
+        fractional = finite & (a < 0) & (k != np.round(k))
     _refuse(fractional, ValueError, lambda i: (
         f"pow: a negative base to a fractional power is not a real number: "
         f"({a[i]}) ** {k[i]}{_at(i)}"))
-    _refuse((a == 0) & (k < 0), ZeroDivisionError, lambda i: (
+    _refuse(finite & (a == 0) & (k < 0), ZeroDivisionError, lambda i: (
         f"pow: zero to a negative power divides by zero: 0 ** {k[i]}{_at(i)}"))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         data = a ** k
-    _refuse(np.isinf(data) & np.isfinite(a) & np.isfinite(k), OverflowError, lambda i: (
+    _refuse(np.isinf(data) & finite, OverflowError, lambda i: (
         f"pow: the result is too large for a {data.dtype}: {a[i]} ** {k[i]}{_at(i)}"))
     return data
 
