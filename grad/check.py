@@ -1,12 +1,22 @@
 """Checking gradients against numerical derivatives (central differences)."""
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, Union
 
 from grad.engine import Value
 
 Function = Callable[..., Union[Value, float]]
+
+
+def _check_step(h: object) -> None:
+    """A step for a difference quotient: a finite number other than 0 (which divides by 0)."""
+    if isinstance(h, bool) or not isinstance(h, numbers.Real):
+        raise TypeError(f"h must be a number, got {type(h).__name__}: {h!r}")
+    if h == 0 or not math.isfinite(h):
+        raise ValueError(f"h must be a small finite number other than 0, such as 1e-6; got {h}")
 
 
 def _output(f: Function, values: tuple[Value, ...]) -> float:
@@ -18,6 +28,7 @@ def secant_slope(f: Callable[[float], float], x: float, h: float,
                  method: str = "forward") -> float:
     """The slope of f near x from two of its values, for a plain number function:
     (f(x+h) - f(x)) / h ("forward"), or (f(x+h) - f(x-h)) / 2h ("central")."""
+    _check_step(h)
     if method == "forward":
         return (f(x + h) - f(x)) / h
     if method == "central":
@@ -30,6 +41,7 @@ def numerical_grad(f: Function, *values: Value, h: float = 1e-6) -> list[float]:
 
     `f` is called with the Values themselves; each is nudged in turn and restored.
     """
+    _check_step(h)
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"input {i} must be a Value, got {type(v).__name__}")
@@ -103,6 +115,9 @@ def gradcheck(f: Function, *values: Value, h: float = 1e-6, atol: float = 1e-5,
     """
     if not values:
         raise ValueError("gradcheck needs at least one input Value")
+    for name, tol in (("atol", atol), ("rtol", rtol)):
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
+            raise ValueError(f"{name} must be a number >= 0, got {tol!r}")
     for v in values:
         if isinstance(v, Value):
             v.grad = 0.0

@@ -30,7 +30,7 @@ INITIALIZERS: dict[str, Initializer] = {
 def _initializer(init: Union[str, Initializer]) -> Initializer:
     if callable(init):
         return init
-    if init not in INITIALIZERS:
+    if not isinstance(init, str) or init not in INITIALIZERS:
         raise ValueError(f"init must be one of {tuple(INITIALIZERS)} or a function "
                          f"(fan_in, fan_out) -> weight, got {init!r}")
     return INITIALIZERS[init]
@@ -47,6 +47,22 @@ def _as_inputs(x: Inputs, n: int) -> list[Value]:
     if len(xs) != n:
         raise ValueError(f"expected {n} input{'s' if n != 1 else ''}, got {len(xs)}")
     return xs
+
+
+def _check_activation(name: object, what: str = "activation") -> str:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{what} must be one of {ACTIVATIONS}, got {name!r}")
+    return name
+
+
+def _check_probability(p: object) -> float:
+    """A dropout probability: a number in [0, 1] (a ValueError otherwise, as in PyTorch)."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"dropout probability must be a number between 0 and 1, "
+                        f"got {type(p).__name__}: {p!r}")
+    if not 0 <= p <= 1:  # NaN too
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
+    return float(p)
 
 
 def _check_size(n: object, what: str) -> int:
@@ -68,9 +84,15 @@ class Module:
     def parameters(self) -> list[Value]:
         return []
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Reset every parameter's gradient to 0.0, or to None with set_to_none=True.
+
+        PyTorch's default is set_to_none=True; here it is False, because the course shows
+        gradients as numbers. A None gradient works too: backward() starts it afresh, and
+        an optimizer's step() skips the parameter until it has one.
+        """
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = None if set_to_none else 0.0
 
     def children(self) -> Iterator[Module]:
         """The modules this one is made of (found among its attributes)."""
@@ -103,9 +125,8 @@ class Neuron(Module):
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu",
                  init: Union[str, Initializer] = "uniform", fan_out: int = 1):
-        nin = _check_size(nin, "nin")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        nin, fan_out = _check_size(nin, "nin"), _check_size(fan_out, "fan_out")
+        activation = _check_activation(activation)
         draw = _initializer(init)
         self.w = [Value(draw(nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -158,9 +179,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5):
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p!r}")
-        self.p = float(p)
+        self.p = _check_probability(p)
 
     def __call__(self, x: Union[Value, Sequence[Value]]) -> Union[Value, list[Value]]:
         if not self.training or self.p == 0:
@@ -181,7 +200,8 @@ class MLP(Module):
     Hidden layers use `activation` (ReLU by default, as in micrograd; 'tanh' for the
     lecture's network); the last layer uses `output_activation` (linear by default).
     `init` is one initializer for every layer, or a list with one per layer.
-    `dropout` > 0 adds a Dropout after each hidden layer.
+    `dropout` > 0 adds a Dropout after each hidden layer. Every argument is checked,
+    whether or not a layer uses it.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
@@ -189,6 +209,9 @@ class MLP(Module):
                  init: Union[str, Initializer, Sequence[Union[str, Initializer]]] = "uniform",
                  dropout: float = 0.0):
         nin = _check_size(nin, "nin")
+        activation = _check_activation(activation)
+        output_activation = _check_activation(output_activation, "output_activation")
+        dropout = _check_probability(dropout)
         if isinstance(nouts, numbers.Integral) or not isinstance(nouts, Iterable):
             raise TypeError(f"nouts must be a list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
         nouts = [_check_size(n, "each layer size") for n in nouts]

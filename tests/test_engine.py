@@ -1,12 +1,14 @@
 """The scalar engine: values, gradients, the lecture's examples, deep graphs, bad input."""
+import copy
 import gc
 import math
+import pickle
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from grad import Value, topological_order, weighted_sum
+from grad import Value, engine, topological_order, weighted_sum
 from grad.check import numerical_grad
 
 reals = st.floats(min_value=-5, max_value=5, allow_nan=False)
@@ -330,3 +332,262 @@ def test_exp_overflow_names_the_op_and_value():
 def test_pow_overflow_names_the_op():
     with pytest.raises(OverflowError, match="pow"):
         Value(1e200) ** 2
+
+
+def test_huge_numbers_are_shown_compactly_in_messages():
+    with pytest.raises(OverflowError) as info:
+        Value(10 ** 400)
+    assert "1e+400" in str(info.value) and len(str(info.value)) < 120
+    with pytest.raises(OverflowError) as info:
+        Value(-3 * 10 ** 5000)  # past Python's own limit for printing integers
+    assert "-3e+5000" in str(info.value)
+    with pytest.raises(TypeError) as info:
+        Value("x" * 1000)
+    assert len(str(info.value)) < 150
+
+
+# ---- NaN and infinities: they go on as PyTorch carries them, never turning into numbers --
+nan, inf = math.nan, math.inf
+
+
+def same(a, b):
+    """Equal as IEEE floats, with NaN equal to NaN (and 0.0 to -0.0)."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+# (op, input, value, gradient) as IEEE 754 and PyTorch define them
+SPECIAL_UNARY = [
+    ("relu", nan, nan, 1.0), ("relu", inf, inf, 1.0), ("relu", -inf, 0.0, 0.0),
+    ("tanh", nan, nan, nan), ("tanh", inf, 1.0, 0.0), ("tanh", -inf, -1.0, 0.0),
+    ("sigmoid", nan, nan, nan), ("sigmoid", inf, 1.0, 0.0), ("sigmoid", -inf, 0.0, 0.0),
+    ("exp", nan, nan, nan), ("exp", inf, inf, inf), ("exp", -inf, 0.0, 0.0),
+    ("log", nan, nan, nan), ("log", inf, inf, 0.0),
+    ("neg", nan, nan, -1.0), ("neg", inf, -inf, -1.0),
+    ("square", nan, nan, nan), ("square", -inf, inf, -inf),
+    ("sqrt", 0.0, 0.0, inf), ("sqrt", inf, inf, 0.0), ("sqrt", nan, nan, nan),
+    ("cbrt", 0.0, 0.0, inf), ("pow0", nan, 1.0, 0.0), ("pow0", inf, 1.0, 0.0),
+    ("inverse", inf, 0.0, -0.0), ("inverse", nan, nan, nan),
+]
+UNARY = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "exp": Value.exp,
+         "log": Value.log, "neg": lambda v: -v, "square": lambda v: v ** 2,
+         "sqrt": lambda v: v ** 0.5, "cbrt": lambda v: v ** (1 / 3), "pow0": lambda v: v ** 0,
+         "inverse": lambda v: v ** -1}
+
+
+@pytest.mark.parametrize("op, x, value, slope", SPECIAL_UNARY)
+def test_nan_and_inf_inputs_give_pytorchs_value_and_gradient(op, x, value, slope):
+    v = Value(x)
+    out = UNARY[op](v)
+    out.backward()
+    assert same(out.data, value) and same(v.grad, slope), (out.data, v.grad)
+
+
+def test_nan_input_gives_a_nan_network_output():
+    from grad.nn import MLP
+    assert math.isnan(MLP(2, [4, 4, 1])([nan, 1.0]).data)
+    assert math.isnan(weighted_sum([Value(1.0)], [nan], Value(0.0)).relu().data)
+
+
+@pytest.mark.parametrize("a, b", [(nan, 2.0), (2.0, nan), (inf, inf), (-inf, inf), (inf, 0.5),
+                                  (0.0, inf), (1e308, 10.0)])
+def test_binary_ops_follow_ieee(a, b):
+    for f in (lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y):
+        x, y = Value(a), Value(b)
+        out = f(x, y)
+        out.backward()  # never raises once the value exists
+        assert same(out.data, f(a, b))
+    assert same((Value(a) // Value(b)).data, a // b)
+
+
+# Which inputs an op refuses: exactly those without a real answer (grad.engine's policy)
+def overflows(f):
+    try:
+        f()
+    except OverflowError:
+        return True
+    return False
+
+
+def refuses(op, x):
+    if op == "log":
+        return x <= 0
+    if op in ("sqrt", "cbrt"):
+        return x < 0  # -inf too; -0.0 is fine
+    if op == "inverse":
+        return x == 0 or overflows(lambda: x ** -1.0)  # 1 / 1e-320 is past the largest float
+    if op == "exp":
+        return overflows(lambda: math.exp(x))
+    if op == "square":
+        return overflows(lambda: x ** 2.0)
+    return False
+
+
+NAMES = {"sqrt": "pow", "cbrt": "pow", "inverse": "pow", "square": "pow", "log": "log(", "exp": "exp("}
+specials = st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1e-320, -1e-320, 1e200, nan, inf, -inf]))
+
+
+@given(specials)
+def test_forward_refuses_only_what_has_no_answer_and_backward_never_raises(x):
+    for op, f in UNARY.items():
+        v = Value(x)
+        if refuses(op, x):
+            with pytest.raises((ValueError, ZeroDivisionError, OverflowError)) as info:
+                f(v)
+            assert NAMES[op] in str(info.value)
+            continue
+        out = f(v)
+        out.backward()  # the value exists, so backward must not raise
+        assert isinstance(out.data, float) and isinstance(v.grad, float)
+        if math.isnan(x):  # a NaN in gives a NaN out (x ** 0 is 1, as in IEEE and PyTorch)
+            assert math.isnan(out.data) == (op != "pow0")
+
+
+@given(specials, specials)
+def test_value_exponent_refuses_only_what_has_no_answer_and_backward_never_raises(a, b):
+    no_answer = ((a < 0 and math.isfinite(b) and not b.is_integer()) or (a == 0 and b < 0)
+                 or overflows(lambda: a ** b))
+    x, k = Value(a), Value(b)
+    if no_answer:
+        with pytest.raises((ValueError, ZeroDivisionError, OverflowError), match="pow"):
+            x ** k
+        return
+    out = x ** k
+    assert same(out.data, a ** b)
+    out.backward()
+    assert isinstance(x.grad, float) and isinstance(k.grad, float)
+
+
+def test_slope_of_square_root_at_zero_is_inf_like_pytorch():
+    for f, slope in [(lambda v: v ** 0.5, inf), (lambda v: v ** 1.5, 0.0),
+                     (lambda v: (v * v) ** 0.5, nan)]:  # |v| at 0: inf * 0 = nan, as in torch
+        x = Value(0.0)
+        f(x).backward()
+        assert same(x.grad, slope)
+    x = Value(1e-200)
+    (x ** -1).backward()  # slope -1e400: past the largest float, so -inf
+    assert x.grad == -inf
+
+
+# ---- gradients set to None (PyTorch's zero_grad(set_to_none=True)) ---------------------
+def test_backward_into_a_none_gradient_starts_afresh():
+    a, b = Value(2.0), Value(3.0)
+    a.grad = None
+    b.grad = None
+    (a * b).backward()
+    assert (a.grad, b.grad) == (3.0, 2.0)
+    c = a * b + a
+    a.grad = None
+    c.backward()  # b accumulates, a starts again from 0
+    assert (a.grad, b.grad) == (4.0, 4.0)
+    leaf = Value(1.0)
+    leaf.grad = None
+    leaf.backward()
+    assert leaf.grad == 1.0
+
+
+# ---- weighted_sum takes plain numbers anywhere ------------------------------------------
+def test_weighted_sum_lifts_plain_numbers():
+    w, x = Value(2.0), Value(3.0)
+    out = weighted_sum([w, 0.5], [x, 4.0], 1.0)
+    assert out.data == 1.0 + 6.0 + 2.0
+    out.backward()
+    assert (w.grad, x.grad) == (3.0, 2.0)
+    assert weighted_sum([], [], 2.5).data == 2.5
+    with pytest.raises(TypeError, match="real number"):
+        weighted_sum([Value(1.0)], [1.0], "b")
+
+
+# ---- pickling and deep copies ----------------------------------------------------------
+def graph_with_every_kind_of_rule():
+    """A loss over every op, including the ones whose rules carry a number (**k, softmax,
+    the cross-entropies)."""
+    from grad import losses
+    a, b, c = Value(0.7, label="a"), Value(-1.3, label="b"), Value(2.0, label="c")
+    h = (a * b).tanh() + a.exp() / (c * c) - (a ** 3).sigmoid() + (c + 2).log() + (b // 0.4)
+    h = h + weighted_sum([a, b], [c, 1.5], 0.25).relu() + c ** a - (-b) + 2 ** a
+    probs = losses.softmax([a, b, h])
+    loss = (losses.cross_entropy([[a, b, h], [h, c, a]], [2, 0])
+            + losses.binary_cross_entropy_with_logits([h, a], [1.0, 0.3])
+            + losses.mse(probs, [0.2, 0.3, 0.5]) + losses.hinge([h], [-1]))
+    return loss, (a, b, c)
+
+
+def grads_of(loss, leaves):
+    for leaf in leaves:
+        leaf.grad = 0.0
+    loss.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+@pytest.mark.parametrize("copy_graph", [
+    lambda obj: pickle.loads(pickle.dumps(obj)),
+    lambda obj: pickle.loads(pickle.dumps(obj, protocol=0)),
+    copy.deepcopy,
+], ids=["pickle", "pickle-protocol-0", "deepcopy"])
+def test_every_rule_survives_pickling_and_deep_copying(copy_graph):
+    loss, leaves = graph_with_every_kind_of_rule()
+    expected = grads_of(loss, leaves)
+    loss2, leaves2 = copy_graph((loss, leaves))
+    assert loss2.data == loss.data and [l.label for l in leaves2] == ["a", "b", "c"]
+    assert all(l2 is not l for l2, l in zip(leaves2, leaves))
+    assert grads_of(loss2, leaves2) == expected  # the copy sends gradients to its own leaves
+    assert [l.grad for l in leaves] == expected  # and leaves the original's alone
+    assert len(topological_order(loss2)) == len(topological_order(loss))
+
+
+def chain(n):
+    """x, then n nodes, each computed from the one before."""
+    x = Value(0.5, label="x")
+    y = x
+    for i in range(n):
+        y = y.tanh() if i % 2 else -y
+    return x, y
+
+
+def test_a_100_000_node_graph_pickles_and_deep_copies():
+    x, y = chain(100_000)
+    y.backward()
+    for x2, y2 in (pickle.loads(pickle.dumps((x, y))), copy.deepcopy((x, y))):
+        assert y2.data == y.data and x2.grad == x.grad and x2 is not x  # gradients copied too
+        x2.grad = 0.0
+        y2.backward()
+        assert x2.grad == x.grad
+
+
+def test_copies_keep_shared_nodes_shared():
+    a = Value(2.0)
+    h = a * a
+    out = h + h.tanh()
+    nodes = topological_order(out)
+    for copied in (pickle.loads(pickle.dumps([h, out, nodes])), copy.deepcopy([h, out, nodes])):
+        h2, out2, nodes2 = copied
+        assert out2._prev[0] is h2 and out2._prev[1]._prev[0] is h2
+        assert nodes2 == topological_order(out2)  # the same nodes, not copies of copies
+        out2.backward()
+        assert h2.grad == 1 + (1 - math.tanh(4.0) ** 2)
+    assert Value(2.0) not in {a} and {a: 1}[a] == 1  # still hashed by identity
+
+
+def test_pickling_every_node_of_a_deep_graph_keeps_them_linked():
+    x, y = chain(10_000)
+    nodes = topological_order(y)
+    copied = pickle.loads(pickle.dumps(nodes))  # each node saved once, operands first
+    assert copied[-1].data == y.data and len(copied) == len(nodes)
+    assert all(later._prev[0] is earlier for earlier, later in zip(copied, copied[1:]))
+
+
+def test_a_closure_backward_refuses_to_be_copied():
+    def cube(self):
+        out = Value(self.data ** 3, (self,), "cube")
+
+        def _backward():
+            self.grad += 3 * self.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+
+    y = -cube(Value(2.0)) * 2
+    for copy_graph in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(TypeError, match="closure"):
+            copy_graph(y)
+    gc.collect()
+    assert not engine._listed  # the bookkeeping for deep graphs is gone with the pickler
