@@ -14,7 +14,7 @@ from grad._layout import (INSTALL_GRAPHVIZ, GraphvizNotFound, LayoutError,  # no
                           LayoutTimeout, layout_engine)
 from grad.engine import Value
 
-# Graphs up to this size (see graph_size) lay out in a second or two; bigger ones can take
+# Graphs up to this size (see graph_size) lay out in a few seconds at most; bigger ones can take
 # minutes, so draw_dot refuses them.
 MAX_LAYOUT_SIZE = 3000
 LAYOUT_TIMEOUT = 20.0   # seconds: a safety net; graphs within the limit take far less
@@ -246,11 +246,11 @@ def _size(order: list, operands: dict) -> dict:
 
 def _refuse(size: dict, limit: int) -> None:
     raise GraphTooLarge(
-        f"this graph is too big to draw: {size['boxes']:,} values, {size['ops']:,} ops and "
-        f"{size['arrows']:,} arrows, {size['detour']:,} of whose ranks are crossed by long "
-        f"arrows (values used far from where they are made), a layout size of "
-        f"{size['size']:,}; draw_dot draws up to {limit:,}, which lays out in a few seconds "
-        "at most.\n"
+        f"this graph is too big to draw quickly: {size['boxes']:,} values, {size['ops']:,} "
+        f"ops and {size['arrows']:,} arrows, plus {size['detour']:,} steps of long arrows "
+        "(values used far from where they are made, like a weight shared by every data "
+        f"point): a layout size of {size['size']:,}; draw_dot draws up to {limit:,}, which "
+        "lays out in a few seconds at most.\n"
         "Draw a part of it instead: draw_dot(v) of a sub-expression (one neuron's output, "
         "one data point's prediction), a loss over a smaller batch (2 or 3 points), or the "
         "whole graph summarized, one box per kind of step: draw_dot(root, summary=True). "
@@ -350,7 +350,7 @@ def draw_summary(root: Value, rankdir: str = "LR", highlight: Highlight = (),
     draw_dot(root, summary=True).
 
     Computed values are grouped by operation and by how deep in the graph they are, so
-    that the steps of an MLP show as one box each ("800 × relu" for 16 neurons and 50 data
+    that the steps of an MLP show as one box each ("800 × ReLU" for 16 neurons and 50 data
     points); a run of the same operation feeding itself (a long sum) is one box. Leaves
     are grouped by the boxes that use them and by how many times each is used: a weight
     used by every data point says "each used 50×". Boxes show the range of their data and
@@ -366,7 +366,7 @@ def _depths(order: list, operands: dict) -> dict:
     depth = {}
     for node in order:
         children = operands[id(node)]
-        depth[id(node)] = 1 + max(depth[id(c)] for c in children) if children else 0
+        depth[id(node)] = 1 + max(depth.get(id(c), 0) for c in children) if children else 0
     return depth
 
 
@@ -418,10 +418,12 @@ def _summary_groups(order: list, operands: dict) -> tuple[dict, dict]:
 def _span(values: list, what: str) -> Optional[str]:
     numbers = []
     for v in values:
+        if getattr(v, "ndim", 0) > 0:
+            return None  # arrays: no range to show
         try:
             numbers.append(float(v))
         except (TypeError, ValueError, OverflowError):
-            return None  # arrays, or not numbers: no range to show
+            return None  # not numbers
     lo, hi = min(numbers), max(numbers)
     return f"{what} {_number(lo)}" if lo == hi else f"{what} {_number(lo)} … {_number(hi)}"
 
@@ -436,8 +438,9 @@ def _draw_summary(order: list, operands: dict, rankdir: str, colors: dict,
     names = {k: f"g{i}" for i, k in enumerate(members)}
     for k, nodes in members.items():
         kind, op, extra = k
-        if len(nodes) == 1 and _label_of(nodes[0]):
-            title = _label_of(nodes[0]) + ("" if kind == "leaves" else f" ({op})")
+        labels = [_label_of(n) for n in nodes[:4]]
+        if len(nodes) <= 4 and all(labels):  # a few named values: their names
+            title = ", ".join(labels) + (f" ({op})" if kind == "op" else "")
         elif kind == "op":
             title = f"{len(nodes):,} × {op}" if len(nodes) > 1 else op
             if nodes[-1] is order[-1]:
