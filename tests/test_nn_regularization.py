@@ -83,10 +83,13 @@ def test_dropout_is_reproducible_and_off_in_eval():
     assert [v.data for v in Dropout(1.0)(xs)] == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.5, "0.5", True])
-def test_dropout_probability_is_checked(p):
-    with pytest.raises(ValueError, match="between 0 and 1"):
+@pytest.mark.parametrize("p, error", [(-0.1, ValueError), (1.5, ValueError), (float("nan"), ValueError),
+                                      ("0.5", TypeError), (True, TypeError), (None, TypeError)])
+def test_dropout_probability_is_checked(p, error):
+    with pytest.raises(error, match="between 0 and 1"):
         Dropout(p)
+    with pytest.raises(error, match="between 0 and 1"):
+        MLP(2, [1], dropout=p)  # checked even with no hidden layer to drop from
 
 
 def test_train_and_eval_reach_every_submodule():

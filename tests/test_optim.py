@@ -222,3 +222,186 @@ def test_schedules():
     assert lrs == pytest.approx(expected)
     with pytest.raises(ValueError):
         StepLR(opt, step_size=0)
+
+
+# ---- what params can be --------------------------------------------------------------------
+from grad.tensor import Tensor  # noqa: E402
+
+OPTIMIZERS = [SGD, RMSprop, Adam, AdamW]
+
+
+def tensor_param(values=(1.0, 2.0)):
+    return Tensor(np.array(values, dtype=float), requires_grad=True)
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+@pytest.mark.parametrize("make", [lambda: Value(1.0), tensor_param], ids=["Value", "Tensor"])
+def test_a_bare_parameter_is_a_type_error_like_pytorch(cls, make):
+    with pytest.raises(TypeError, match="should be an iterable of"):
+        cls(make())
+    with pytest.raises(TypeError, match="should be an iterable of"):
+        cls({"params": make()})  # a group must come in a list
+    p = make()
+    opt = cls([{"params": p}])  # inside a group, one parameter is fine (PyTorch wraps it)
+    assert opt.param_groups[0]["params"] == [p]
+
+
+@pytest.mark.parametrize("params, error, message", [
+    (5, TypeError, "iterable"),
+    ([], ValueError, "empty parameter list"),
+    ([1.0, 2.0], TypeError, ".data and .grad"),
+    ([{"params": {Value(1.0)}}], TypeError, "not a set"),
+    ([{"lr": 0.1}], KeyError, "'params'"),
+    ([{"params": [Value(1.0)]}, Value(2.0)], TypeError, "param_group must be a dict"),
+    ([Value(1.0), {"params": [Value(2.0)]}], TypeError, ".data and .grad"),
+    ([Value(1.0) * 2], ValueError, "non-leaf"),
+])
+def test_bad_params_arguments(params, error, message):
+    with pytest.raises(error, match=message):
+        SGD(params, lr=0.1)
+
+
+def test_a_computed_tensor_is_not_a_parameter():
+    with pytest.raises(ValueError, match="non-leaf"):
+        Adam([tensor_param() * 2])
+
+
+@pytest.mark.parametrize("make", [lambda: Value(1.0), tensor_param], ids=["Value", "Tensor"])
+def test_a_parameter_in_two_groups_is_a_value_error(make):
+    p = make()
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        Adam([{"params": [p]}, {"params": [make(), p], "lr": 0.1}])
+
+
+def test_a_parameter_listed_twice_in_one_group_warns_and_is_updated_twice_like_pytorch():
+    p = Value(1.0)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        opt = SGD([p, p], lr=0.1)
+    p.grad = 1.0
+    opt.step()
+    assert p.data == pytest.approx(0.8)
+
+
+def test_an_empty_group_is_allowed_like_pytorch():
+    p = Value(1.0)
+    opt = SGD([{"params": []}, {"params": [p]}], lr=0.1)
+    p.grad = 1.0
+    opt.step()
+    assert p.data == pytest.approx(0.9)
+
+
+# ---- every setting is checked at construction, in every group ------------------------------
+BAD_SETTINGS = [
+    (SGD, dict(lr=-1.0), ValueError), (SGD, dict(lr=float("nan")), ValueError),
+    (SGD, dict(lr="0.1"), TypeError), (SGD, dict(lr=None), TypeError),
+    (SGD, dict(momentum=-0.1), ValueError), (SGD, dict(momentum=float("nan")), ValueError),
+    (SGD, dict(weight_decay=-1e-3), ValueError), (SGD, dict(dampening="a"), TypeError),
+    (SGD, dict(dampening=float("nan")), ValueError),
+    (SGD, dict(nesterov=True), ValueError), (SGD, dict(nesterov=True, momentum=0.9, dampening=0.1), ValueError),
+    (RMSprop, dict(lr=-0.1), ValueError), (RMSprop, dict(alpha=-0.5), ValueError),
+    (RMSprop, dict(alpha=float("nan")), ValueError), (RMSprop, dict(eps=-1e-8), ValueError),
+    (RMSprop, dict(momentum=-1), ValueError), (RMSprop, dict(weight_decay=-1), ValueError),
+    (Adam, dict(betas=(1.0, 0.999)), ValueError), (Adam, dict(betas=(0.9, -0.1)), ValueError),
+    (Adam, dict(betas=(float("nan"), 0.9)), ValueError), (Adam, dict(betas=(0.9,)), ValueError),
+    (Adam, dict(betas=(0.9, 0.99, 0.5)), ValueError), (Adam, dict(betas=0.9), TypeError),
+    (Adam, dict(betas=("a", 0.9)), TypeError), (Adam, dict(betas="ab"), TypeError),
+    (Adam, dict(eps=-1e-8), ValueError), (Adam, dict(eps="x"), TypeError),
+    (Adam, dict(weight_decay=-1), ValueError), (Adam, dict(lr=float("nan")), ValueError),
+    (AdamW, dict(weight_decay=-0.01), ValueError), (AdamW, dict(eps=-1.0), ValueError),
+    (AdamW, dict(betas=[0.9, 1.5]), ValueError),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, error", BAD_SETTINGS,
+                         ids=[f"{c.__name__}-{k}" for c, k, _ in BAD_SETTINGS])
+def test_bad_settings_are_refused_at_construction(cls, kwargs, error):
+    with pytest.raises(error):
+        cls([Value(1.0)], **kwargs)
+    group = {"params": [Value(1.0)], **kwargs}
+    with pytest.raises(error):  # a group's own settings are checked too
+        cls([{"params": [Value(2.0)]}, group])
+
+
+def test_settings_pytorch_allows_are_allowed():
+    p = [Value(1.0)]
+    SGD(p, lr=0.1, momentum=0.9, dampening=-0.5)  # odd, but defined
+    RMSprop(p, alpha=1.5)  # alpha > 1 is allowed (the averages can go negative: nan)
+    Adam(p, lr=0.0, betas=[0.0, 0.0], eps=0.0)
+    assert Adam(p, betas=[0.5, 0.6]).param_groups[0]["betas"] == (0.5, 0.6)
+
+
+# ---- numbers: IEEE arithmetic on Value parameters, exactly as on arrays -------------------
+def run_both(cls, kwargs, grads, start):
+    """The same gradients on Value parameters and on one Tensor parameter."""
+    values = [Value(s) for s in start]
+    tensor = Tensor(np.array(start, dtype=float), requires_grad=True)
+    opt_v, opt_t = cls(values, **kwargs), cls([tensor], **kwargs)
+    path_v, path_t = [], []
+    with np.errstate(all="ignore"):
+        for g in grads:
+            for v, gi in zip(values, g):
+                v.grad = gi
+            tensor.grad = np.array(g, dtype=float)
+            opt_v.step()
+            opt_t.step()
+            path_v.append([v.data for v in values])
+            path_t.append(tensor.data.tolist())
+    return np.array(path_v), np.array(path_t)
+
+
+EDGE_CASES = [
+    (Adam, dict(eps=0.0, lr=0.1), [[0.0, 1.0, -2.0]] * 4),  # 0/0 for the zero gradient
+    (AdamW, dict(eps=0.0), [[0.0, 0.0, 3.0]] * 3),
+    (RMSprop, dict(eps=0.0), [[0.0, 1.0, 2.0]] * 3),
+    (RMSprop, dict(alpha=1.5), [[0.5, -1.0, 2.0], [1.0, 1.0, 1.0]]),  # v < 0: sqrt gives nan
+    (RMSprop, dict(alpha=1.5, centered=True, momentum=0.5), [[0.5, -1.0, 2.0]] * 3),
+    (RMSprop, dict(centered=True, alpha=0.1, lr=2 ** -7), [[1e-3, 0.3, 7.0]] * 40),  # v - m² ~ 0
+    (RMSprop, dict(centered=True, alpha=0.5, eps=0.0, lr=2 ** -6), [[1.0, 0.5, 0.0]] * 60),
+    (SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
+     [[math.nan, math.inf, -math.inf], [1.0, 0.0, 1e308]]),
+    (Adam, dict(weight_decay=0.1), [[math.inf, 1e300, math.nan], [1.0, -1e300, 0.0]]),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, grads", EDGE_CASES,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(EDGE_CASES)])
+def test_value_parameters_compute_what_array_parameters_compute(cls, kwargs, grads):
+    path_v, path_t = run_both(cls, kwargs, grads, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(path_v, path_t)  # bit for bit, NaNs and infinities included
+
+
+def test_nans_where_pytorch_has_them():
+    path, _ = run_both(Adam, dict(eps=0.0, lr=0.1), [[0.0, 1.0]], [1.0, 2.0])
+    assert math.isnan(path[0][0]) and path[0][1] == pytest.approx(1.9)
+    path, _ = run_both(RMSprop, dict(alpha=1.5), [[0.5, 1.0]], [1.0, 2.0])
+    assert np.isnan(path).all()  # v = -0.5 g² < 0
+    # centered, constant gradient 1: v = m = 1 - 2**-t exactly, v - m² reaches 0, g / 0 = inf
+    path, _ = run_both(RMSprop, dict(centered=True, alpha=0.5, eps=0.0, lr=2 ** -6), [[1.0]] * 60, [0.0])
+    assert np.isfinite(path[:50]).all() and path[-1][0] == -math.inf
+
+
+# ---- zero_grad(set_to_none) ------------------------------------------------------------------
+def test_zero_grad_set_to_none():
+    v, t = Value(1.0), tensor_param()
+    opt = SGD([v, t], lr=0.5)
+    v.grad, t.grad = 2.0, np.array([1.0, 1.0])
+    opt.zero_grad(set_to_none=True)
+    assert v.grad is None and t.grad is None
+    opt.step()  # nothing to do: every grad is None
+    assert v.data == 1.0 and list(t.data) == [1.0, 2.0] and not opt.state
+    (v * 3).backward()  # backward starts a None grad afresh
+    assert v.grad == 3.0
+    opt.step()
+    assert v.data == -0.5 and list(t.data) == [1.0, 2.0]
+
+
+def test_zero_grad_set_to_none_false_gives_zeros():
+    v, t, untouched = Value(1.0), tensor_param(), tensor_param()
+    opt = Adam([v, t, untouched])
+    v.grad, t.grad = None, np.array([3.0, -1.0])
+    opt.zero_grad(set_to_none=False)
+    assert v.grad == 0.0 and isinstance(v.grad, float)
+    assert t.grad.tolist() == [0.0, 0.0] and t.grad.dtype == t.data.dtype
+    assert untouched.grad is None  # as in PyTorch: a missing grad stays missing
+    opt.zero_grad()  # the default: 0.0 for Values, None for Tensors
+    assert v.grad == 0.0 and t.grad is None
