@@ -1,6 +1,8 @@
-"""Every exercise checker accepts its reference answer and rejects its typical mistakes."""
+"""Every exercise checker accepts its reference answer, rejects its typical mistakes, and
+offers its help in three steps (nudge, hint, solution) that check() never prints."""
 import importlib
 import pkgutil
+import threading
 
 import pytest
 
@@ -8,10 +10,14 @@ import grad.exercises
 from grad.exercises import Exercise, define
 
 MODULES = [importlib.import_module(f"grad.exercises.{m.name}")
-           for m in pkgutil.iter_modules(grad.exercises.__path__)]
+           for m in pkgutil.iter_modules(grad.exercises.__path__) if not m.name.startswith("_")]
 EXERCISES = [(f"{mod.__name__.rsplit('.', 1)[1]}.{name}", ex) for mod in MODULES
              for name, ex in vars(mod).items() if isinstance(ex, Exercise)]
 IDS = [name for name, _ in EXERCISES]
+
+
+def test_every_notebook_module_is_found():
+    assert len(MODULES) == 13 and len(EXERCISES) == 52
 
 
 def test_each_lesson_has_three_to_five_exercises():
@@ -22,22 +28,35 @@ def test_each_lesson_has_three_to_five_exercises():
         assert 3 <= n <= 5, f"{mod.__name__} has {n} exercises"
 
 
+def _help_texts(ex):
+    return [ex.hint_text, ex.nudge_text] + [line.strip() for line in ex.code().splitlines()
+                                            if len(line.strip()) >= 14
+                                            and not line.strip().startswith(("def ", "import ", "from "))]
+
+
 @pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
 def test_checker_accepts_the_reference_solution(name, ex, capsys):
     assert ex.verdict(ex.reference()) is None
     ex.check(ex.reference())
-    assert "✅" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out == f"✅ {ex.title}: correct!\n"
 
 
 @pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
 def test_checker_rejects_typical_mistakes(name, ex, capsys):
     assert ex.mistakes, f"{name} lists no typical mistake to reject"
-    for code in ex.mistakes:
-        wrong = define(code, ex.answer_name)
-        assert ex.verdict(wrong) is not None, f"{name} accepted a wrong answer:\n{code}"
+    for mistake in ex.mistake_cases():
+        wrong = define(mistake.code, ex.answer_name)
+        problem = ex.verdict(wrong)
+        assert problem is not None, f"{name} accepted a wrong answer:\n{mistake.code}"
+        assert "the checker itself failed" not in problem, problem
+        assert mistake.says in problem, f"{name}: expected {mistake.says!r} in {problem!r}"
         ex.check(wrong)
         out = capsys.readouterr().out
-        assert "❌" in out and "Hint:" in out
+        assert out.startswith(f"❌ {ex.title}: not yet. {problem}")
+        assert f"Stuck? ex.{ex.name}.nudge(), then .hint(), then .solution()" in out
+        for text in _help_texts(ex):
+            assert text not in out, f"check() printed help it was not asked for: {text!r}"
 
 
 def _stub(*args, **kwargs):
@@ -46,10 +65,81 @@ def _stub(*args, **kwargs):
 
 @pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
 def test_checker_tolerates_unfinished_answers(name, ex, capsys):
-    for unfinished in (None, ..., lambda *a, **k: None, _stub, 42, "text"):
+    for unfinished in (None, ..., lambda *a, **k: None, _stub, 42, "text", [], {}):
         ex.check(unfinished)  # must not raise
-        assert "❌" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert out.startswith("❌"), out
+        assert "the checker itself failed" not in out, out
+        for text in _help_texts(ex):
+            assert text not in out, f"check() printed help it was not asked for: {text!r}"
+
+
+def test_the_stub_gets_the_same_verdict_every_time(capsys):
+    from grad.exercises import start_here as ex
+    ex.square.check(...)
+    first = capsys.readouterr().out
+    ex.square.check(...)
+    assert capsys.readouterr().out == first == (
+        "❌ Warm-up: square: not yet. there is no answer yet (the cell still returns None or ...)\n"
+        "   Stuck? ex.square.nudge(), then .hint(), then .solution()\n")
+
+
+@pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
+def test_help_comes_in_three_steps(name, ex, capsys):
+    assert ex.nudge_text and ex.nudge_text != ex.hint_text, f"{name} has no nudge of its own"
+    ex.nudge()
+    assert capsys.readouterr().out == f"Nudge for {ex.title}: {ex.nudge_text}\n"
     ex.hint()
+    assert capsys.readouterr().out == f"Hint for {ex.title}: {ex.hint_text}\n"
     ex.solution()
     out = capsys.readouterr().out
-    assert ex.code().splitlines()[0] in out
+    assert out.startswith(f"# One solution for {ex.title}:\n") and ex.code() in out
+    # the nudge gives nothing away: no line of the solution in it
+    for line in ex.code().splitlines():
+        code = line.split("#")[0].strip()
+        if len(code) >= 10 and not code.startswith(("def ", "import ", "from ", "return")):
+            assert code not in ex.nudge_text and code not in ex.hint_text, (name, code)
+
+
+@pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
+def test_the_exercise_knows_its_name(name, ex):
+    assert name.endswith("." + ex.name)
+
+
+def test_the_learners_prints_are_shown_short(capsys):
+    from grad.exercises import start_here as ex
+
+    def square(x):
+        for i in range(1000):
+            print("step", i)
+        return x * x
+
+    ex.square.check(square)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "✅ Warm-up: square: correct!"
+    assert out[1] == "   Your code printed 4000 lines, the first 20:"
+    assert out[2:22] == [f"   │ step {i}" for i in range(20)] and len(out) == 22
+
+
+def test_check_works_from_another_thread(capsys):
+    from grad.exercises import derivatives as ex
+    results = []
+
+    def worker():
+        results.append(ex.backward_slope.verdict(ex.backward_slope.reference()))
+        results.append(ex.backward_slope.verdict(lambda f, x, h: 1 / 0))
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(60)
+    assert results[0] is None
+    assert results[1].startswith("backward_slope(f, 2.0, 0.25) raised ZeroDivisionError")
+
+
+def test_close_is_finite_aware():
+    from grad.exercises import close
+    inf, nan = float("inf"), float("nan")
+    assert close(1.0, 1.0 + 1e-9) and not close(1.0, 1.1)
+    assert not close(inf, 1e300) and not close(1e300, inf) and not close(-inf, inf)
+    assert close(inf, inf) and close(-inf, -inf)
+    assert not close(nan, nan) and not close(nan, 1.0) and not close(1.0, nan)

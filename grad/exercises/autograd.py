@@ -8,10 +8,10 @@ the same expressions, so they do not depend on any backward code.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
 
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, attr, close, describe, function, is_value, number,
+                            run, to_float)
 
 
 class Value:
@@ -103,25 +103,34 @@ def _all_nodes(root) -> list:
 
 
 # ---- 1. the backward step of multiplication ------------------------------------------------
+def _backward_of(out):
+    step = attr(out, "_backward", "out")
+    if not callable(step):
+        return None
+    return step
+
+
 def _test_multiply(multiply):
+    function(multiply, "multiply")
     for x, y, g in [(2.0, -3.0, 1.0), (-1.5, 4.0, 0.5), (0.5, 0.25, -2.0)]:
         a, b = Value(x, label="a"), Value(y, label="b")
         a.grad, b.grad = 0.75, -0.25  # as if another path had already passed gradient in
-        out = multiply(a, b)
+        out = run(multiply, a, b, what=f"multiply(a, b) with a = {x}, b = {y}")
         if out is None:
             return "multiply(a, b) returned None: return the new node `out`"
-        if not hasattr(out, "data") or not close(out.data, x * y):
+        if not is_value(out) or not close(attr(out, "data", "out"), x * y):
             return f"multiply(a, b) with a = {x}, b = {y}: out.data should be {x * y}"
-        if (a.grad, b.grad) != (0.75, -0.25):
-            return ("computing the product already changed a.grad or b.grad: gradients "
-                    "should only flow when out._backward() is called")
-        if not callable(getattr(out, "_backward", None)):
+        step = _backward_of(out)
+        if step is None:
             return "out has no _backward to call: set out._backward = _backward"
         out.grad = g
-        out._backward()
+        run(step, what="out._backward()")
         want_a, want_b = 0.75 + y * g, -0.25 + x * g
         if close(a.grad, want_a) and close(b.grad, want_b):
             continue
+        if to_float(a.grad) is None or to_float(b.grad) is None:
+            return (f"after out._backward(), a.grad is {describe(a.grad)} and b.grad is "
+                    f"{describe(b.grad)}: both should be numbers")
         where = f"(a = {x}, b = {y}, out.grad = {g}, and a.grad was 0.75 before)"
         if close(a.grad, y * g) or close(b.grad, x * g):
             return (f"a.grad became {a.grad}, but it should be 0.75 + {y} × {g} = {want_a} "
@@ -138,9 +147,12 @@ def _test_multiply(multiply):
         return (f"after out._backward(), a.grad = {a.grad} and b.grad = {b.grad}; expected "
                 f"{want_a} and {want_b} {where}")
     a = Value(3.0, label="a")
-    out = multiply(a, a)
+    out = run(multiply, a, a, what="multiply(a, a)")
+    step = _backward_of(out) if is_value(out) else None
+    if step is None:
+        return "multiply(a, a) should return a new node with a _backward to call"
     out.grad = 1.0
-    out._backward()
+    run(step, what="out._backward()")
     if not close(a.grad, 6.0):
         return (f"for out = a*a with a = 3, a.grad became {a.grad}, but d(a²)/da = 2a = 6: "
                 "both operands are the same node, so both lines must add (+=) to it")
@@ -151,8 +163,12 @@ multiply = Exercise(
     title="The backward step of *",
     answer_name="multiply",
     test=_test_multiply,
-    hint_text=("out = a*b, so d(out)/da = b.data and d(out)/db = a.data. Inside _backward, "
-               "add each local derivative times out.grad to the operand's grad with +=."),
+    nudge_text=("ask two questions for each operand: how fast does the product change when "
+                "that operand moves (its local derivative), and what does the chain rule do "
+                "with the gradient arriving at out?"),
+    hint_text=("the local derivative of a*b with respect to a is the *other* operand's data, "
+               "and the other way round; multiply it by the gradient arriving at out and add "
+               "it to the operand's grad (add, do not assign: other paths add to it too)."),
     solution_code='''
         from grad.exercises.autograd import Value  # the notebook's Value class works too
 
@@ -210,19 +226,19 @@ multiply = Exercise(
 
 # ---- 2. topological order ---------------------------------------------------------------
 def _test_topo_sort(topo_sort):
+    function(topo_sort, "topo_sort")
     for name, names, values, expr in GRAPHS:
         _, root = _build(names, values, expr)
-        order = topo_sort(root)
+        order = run(topo_sort, root, what="topo_sort(root)")
         if order is None:
             return "topo_sort returned None: return the list of nodes"
-        try:
-            order = list(order)
-        except TypeError:
-            return f"topo_sort should return a list of nodes, got {type(order).__name__}"
+        if not isinstance(order, (list, tuple)):
+            return f"topo_sort(root) is {describe(order)}; return a list of the nodes"
+        order = list(list.__iter__(order) if isinstance(order, list) else tuple.__iter__(order))
         nodes = _all_nodes(root)
         ids = [id(v) for v in order]
-        if any(not hasattr(v, "_prev") for v in order):
-            return "the list should contain the graph's nodes (Value objects)"
+        if not {id(v) for v in order} <= {id(v) for v in nodes}:
+            return "the list should contain the graph's nodes (Value objects), and only those"
         if len(set(ids)) != len(ids):
             twice = next(v for v in order if ids.count(id(v)) > 1)
             return (f"for {name}, node {twice.label or twice._op!r} appears more than once: "
@@ -244,8 +260,10 @@ topo_sort = Exercise(
     title="Topological order",
     answer_name="topo_sort",
     test=_test_topo_sort,
+    nudge_text=("a node may appear only once all of its operands are in the list: visit the "
+                "operands first, and remember which nodes you have already visited."),
     hint_text=("write a recursive build(v): if v was not visited, mark it, call build on each "
-               "of v._prev, and only then append v to the list. Start with build(root)."),
+               "of v._prev, and only then append v to the list. Start the recursion at the root."),
     solution_code='''
         def topo_sort(root):
             order, visited = [], set()
@@ -287,16 +305,18 @@ topo_sort = Exercise(
 
 # ---- 3. backward() --------------------------------------------------------------------
 def _test_run_backward(run_backward):
+    function(run_backward, "run_backward")
     for name, names, values, expr in GRAPHS:
         leaves, root = _build(names, values, expr)
-        run_backward(root)  # whatever it returns, only the gradients count
+        run(run_backward, root, what="run_backward(root)", changes=(0,))
         want = _numerical_grads(values, expr)
-        got = [v.grad for v in leaves]
-        if root.grad == 0:
+        got = [number(v.grad, f"for {name}, {v.label}.grad") for v in leaves]
+        root_grad = number(root.grad, f"for {name}, root.grad")
+        if root_grad == 0:
             return (f"for {name}, root.grad is still 0 after backward: seed it with "
-                    "root.grad = 1.0 (d root / d root = 1) before the loop")
-        if not close(root.grad, 1.0, rel=1e-9):
-            return f"for {name}, root.grad is {root.grad} after backward; it should be 1.0"
+                    "d root / d root, which is 1, before the loop")
+        if not close(root_grad, 1.0, rel=1e-9):
+            return f"for {name}, root.grad is {root_grad} after backward; it should be 1.0"
         if all(g == 0 for g in got) and any(abs(w) > 1e-6 for w in want):
             return (f"for {name}, the gradient never reached the inputs (all still 0): call "
                     "_backward() on every node, output first (reversed topological order)")
@@ -311,8 +331,11 @@ run_backward = Exercise(
     title="backward()",
     answer_name="run_backward",
     test=_test_run_backward,
-    hint_text=("get a topological order of the graph, set root.grad = 1.0, then call "
-               "node._backward() for every node of reversed(order)."),
+    nudge_text=("three ingredients: an order of the nodes, a starting gradient at the root, "
+                "and each node's own backward step; in which order must the steps run?"),
+    hint_text=("order the nodes so that each comes after its operands; seed the root with "
+               "d root / d root; then run each node's _backward, visiting the nodes so that "
+               "a node passes its gradient on only after it has received all of it."),
     solution_code='''
         from grad import topological_order  # or yours from this notebook
 
@@ -339,13 +362,26 @@ run_backward = Exercise(
             root.grad = 1.0
             root._backward()                       # only the last step
     '''],
+    adversaries=['''
+        class Liar(float):            # a wrong number that says it equals everything
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+
+        def run_backward(root):
+            seen, todo = set(), [root]
+            while todo:
+                v = todo.pop()
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    v.grad = Liar(123.0)
+                    todo.extend(v._prev)
+    '''],
 )
 
 
 # ---- 4. predict a gradient --------------------------------------------------------------
 def _test_a_grad(answer):
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return f"a_grad should be a number, got {type(answer).__name__}"
+    answer = number(answer, "a_grad")
     if close(answer, 13.0):
         return None
     known = {
@@ -365,6 +401,8 @@ a_grad = Exercise(
     title="Predict a.grad",
     answer_name="a_grad",
     test=_test_a_grad,
+    nudge_text=("a is used in several places: every path from d back to a contributes, and "
+                "the contributions add up."),
     hint_text=("list every path from d back to a and add them up: the direct one (d = c + a), "
                "the one through c = b * a where a is the second factor, and the one through "
                "b = a + a (which reaches a twice)."),

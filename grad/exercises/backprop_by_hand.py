@@ -2,20 +2,14 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Callable, Optional
 
 from grad.check import secant_slope
 from grad.engine import Value
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, Mistake, close, describe, entries, function, number,
+                            run, shown, to_float)
 
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _describe(x: Any) -> str:
-    return "None" if x is None else f"{type(x).__name__} {x!r}"[:80]
+_describe = describe
 
 
 def _near(a: float, b: float) -> bool:
@@ -49,16 +43,9 @@ _ARRIVING = {"x": "s", "y": "s", "z": "t", "w": "t"}
 
 
 def _test_grads_by_hand(grads: Any) -> Optional[str]:
-    if not isinstance(grads, dict):
-        return f"grads should be a dictionary like {{'s': 1.0, ...}}, got {_describe(grads)}"
+    given = entries(grads, "grads", ["s", "t", "x", "y", "z", "w"])
     for name in ["s", "t", "x", "y", "z", "w"]:
-        if name not in grads:
-            return f"grads has no entry for {name!r}"
-        got = grads[name]
-        if got is Ellipsis or got is None:
-            return f"grads[{name!r}] is not filled in yet"
-        if not _is_number(got):
-            return f"grads[{name!r}] should be a number, got {_describe(got)}"
+        got = number(given[name], f"grads[{name!r}]")
         expected = _numerical(name)
         if _near(got, expected):
             continue
@@ -82,6 +69,8 @@ grads_by_hand = Exercise(
     title="Gradients by hand",
     answer_name="grads",
     test=_test_grads_by_hand,
+    nudge_text=("start at the output and work backwards: how does out change when s moves a "
+                "little, and when t does? Then go one step further back, to the inputs."),
     hint_text=("s = -2 and t = 3. out = s * t, so d out/ds = t and d out/dt = s. The + "
                "passes d out/ds on to x and y unchanged; the * multiplies d out/dt by the "
                "other operand: d out/dz = d out/dt * w."),
@@ -121,32 +110,32 @@ def _neuron_graph() -> tuple[list[Value], Callable[[], Value]]:
 
 
 def _test_nudge(nudge: Any) -> Optional[str]:
-    if not callable(nudge):
-        return f"nudge should be a function, got {_describe(nudge)}"
+    function(nudge, "nudge")
     for build, step in [(_lecture_graph, 0.01), (_lecture_graph, 0.1), (_neuron_graph, 0.05)]:
         values, forward = build()
+        mine = list(values)                  # read the results from our own list
         out = forward()
         out.backward()
-        before_data = [v.data for v in values]
-        before_grad = [v.grad for v in values]
-        nudge(values, step)  # whatever it returns, only the values' data count
-        after_data = [v.data for v in values]
-        if [v.grad for v in values] != before_grad:
+        before_data = [v.data for v in mine]
+        before_grad = [v.grad for v in mine]
+        run(nudge, values, step, what=f"nudge(values, {step})", changes=(0,))
+        after_data = [to_float(v.data) for v in mine]
+        if [to_float(v.grad) for v in mine] != before_grad:
             return "nudge changed the .grad of the values: the step changes .data only"
         if after_data == before_data:
             return ("nudge left every value's .data unchanged: update each one in place, "
                     "`v.data -= ...` (making new Values does not move the old ones)")
-        for v, old, g in zip(values, before_data, before_grad):
+        for v, old, g in zip(mine, before_data, before_grad):
             if close(v.data, old - step * g, rel=1e-9, abs_=1e-12):
                 continue
             if close(v.data, old + step * g, rel=1e-9, abs_=1e-12):
-                return (f"{v.label} moved from {old} to {v.data}, *with* its gradient "
+                return (f"{v.label} moved from {old} to {shown(v.data)}, *with* its gradient "
                         f"{g}: that makes the output larger. Step against it (subtract)")
             if close(v.data, old - step, rel=1e-9, abs_=1e-12) or close(v.data, old + step, rel=1e-9, abs_=1e-12):
-                return (f"{v.label} moved by step alone ({old} to {v.data}): each value "
+                return (f"{v.label} moved by step alone ({old} to {shown(v.data)}): each value "
                         "should move by step times its gradient")
             return (f"with step={step}, {v.label} (data {old}, grad {g}) should move to "
-                    f"{old - step * g}, but it is {v.data}")
+                    f"{old - step * g}, but it is {shown(v.data)}")
         new_out = forward()
         if not new_out.data < out.data:
             return f"the output did not go down: {out.data:.6f} before, {new_out.data:.6f} after"
@@ -157,8 +146,11 @@ nudge = Exercise(
     title="A step downhill",
     answer_name="nudge",
     test=_test_nudge,
-    hint_text=("loop over the values and subtract step times the gradient from the data: "
-               "`for v in values: v.data -= step * v.grad`."),
+    nudge_text=("the gradient points uphill, and the output should go down: which way should "
+                "each value move, and by how much?"),
+    hint_text=("change each value's .data in place (the Values in the list, not new ones), "
+               "by step times its .grad, in the direction that makes the output smaller; "
+               "leave .grad alone."),
     solution_code='''
         def nudge(values, step):
             for v in values:
@@ -182,21 +174,33 @@ nudge = Exercise(
         def nudge(values, step):          # makes new values; the old ones never move
             return [Value(v.data - step * v.grad) for v in values]
     '''],
+    adversaries=['''
+        class Liar(float):            # a wrong number that says it equals everything
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+
+        def nudge(values, step):
+            for v in values:
+                v.data = Liar(v.data + 100.0)
+    '''],
 )
 
 
 # ---- 3. the slope of tanh --------------------------------------------------------------------
 def _test_dtanh(dtanh: Any) -> Optional[str]:
-    if not callable(dtanh):
-        return f"dtanh should be a function, got {_describe(dtanh)}"
+    function(dtanh, "dtanh")
     for n in [0.0, 0.8813735870195432, -0.5, 2.0, -3.0, 0.1, 5.0]:
-        got = dtanh(n)
-        if not _is_number(got):
-            return f"dtanh({n}) should return a number, got {_describe(got)}"
+        got = number(run(dtanh, n, what=f"dtanh({n})"), f"dtanh({n})")
         expected = secant_slope(math.tanh, n, 1e-6, "central")
-        if _near(got, expected):
-            continue
         t = math.tanh(n)
+        if abs(got - (1 - t * t)) <= 1e-12:
+            continue
+        if _near(got, expected):
+            # A numerical difference lands within about 1e-10 of the slope; the formula
+            # within about 1e-16.
+            return (f"dtanh({n}) = {got!r} is close to the slope but not exact "
+                    f"({abs(got - (1 - t * t)):.1e} off): that is a numerical estimate. Use "
+                    "the formula for tanh's derivative instead")
         if _near(got, 1 - t):
             return f"dtanh({n}) = {got:.6f} is 1 - tanh(n): the tanh should be squared"
         if _near(got, 1 - n * n):
@@ -212,7 +216,10 @@ dtanh = Exercise(
     title="The slope of tanh",
     answer_name="dtanh",
     test=_test_dtanh,
-    hint_text="compute t = math.tanh(n) first, then return 1 - t**2.",
+    nudge_text="tanh's derivative can be written with tanh itself, and math.tanh computes "
+               "tanh of a number.",
+    hint_text="the derivative of tanh is 1 minus tanh squared: compute tanh(n) first, then "
+              "build the slope from it.",
     solution_code='''
         import math
 
@@ -233,7 +240,13 @@ dtanh = Exercise(
 
         def dtanh(n):
             return math.tanh(n) ** 2 - 1   # upside down
-    '''],
+    ''', Mistake('''
+        import math
+
+        def dtanh(n):                      # a numerical difference, not the formula
+            h = 1e-6
+            return (math.tanh(n + h) - math.tanh(n - h)) / (2 * h)
+    ''', says="numerical estimate")],
 )
 
 
@@ -253,20 +266,13 @@ def _neuron(x1: float, w1: float, x2: float, w2: float, b: float) -> float:
 
 
 def _test_neuron_grads(neuron_grads: Any) -> Optional[str]:
-    if not callable(neuron_grads):
-        return f"neuron_grads should be a function, got {_describe(neuron_grads)}"
+    function(neuron_grads, "neuron_grads")
     for point in _NEURONS:
-        got = neuron_grads(*point)
-        if not isinstance(got, dict):
-            return f"neuron_grads should return a dictionary, got {_describe(got)}"
         call = "neuron_grads(" + ", ".join(f"{p:g}" for p in point) + ")"
+        got = entries(run(neuron_grads, *point, what=call), call, _NAMES)
         slope = 1 - _neuron(*point) ** 2
         for i, name in enumerate(_NAMES):
-            if name not in got:
-                return f"the dictionary from {call} has no key {name!r}"
-            g = got[name]
-            if not _is_number(g):
-                return f"{call}[{name!r}] should be a number, got {_describe(g)}"
+            g = number(got[name], f"{call}[{name!r}]")
 
             def moved(h: float, i: int = i) -> float:
                 args = list(point)
@@ -295,9 +301,11 @@ neuron_grads = Exercise(
     title="Any neuron, by hand",
     answer_name="neuron_grads",
     test=_test_neuron_grads,
-    hint_text=("compute o = math.tanh(x1*w1 + x2*w2 + b) and dn = 1 - o**2 (the gradient "
-               "arriving at n). Then + passes dn on, and * gives each operand dn times the "
-               "other operand: x1 gets dn * w1, w1 gets dn * x1, and b gets dn."),
+    nudge_text=("split the neuron into steps, n = x1·w1 + x2·w2 + b and o = tanh(n), and pass "
+                "the gradient back through them one at a time, as in the worked example."),
+    hint_text=("first the gradient arriving at n: tanh's slope there, written with "
+               "o = tanh(n). The + passes it on unchanged to each product and to b; each "
+               "product gives each of its operands that gradient times the *other* operand."),
     solution_code='''
         import math
 

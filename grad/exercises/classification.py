@@ -2,23 +2,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from grad.engine import Value
-from grad.exercises import Exercise, close
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _as_float(x):
-    """A float from a number or a Value; None for anything else."""
-    if isinstance(x, Value):
-        return x.data
-    return float(x) if _is_number(x) else None
+from grad.exercises import (Exercise, LearnerFailed, Mistake, close, describe, floats,
+                            function, number, run, shown, whole)
 
 
 # ---- 1. the hinge loss of one example -------------------------------------------------------
@@ -26,15 +15,17 @@ HINGE_CASES = [(2.0, 1), (0.3, 1), (-0.5, 1), (-1.5, -1), (0.4, -1), (-0.2, -1),
 
 
 def _test_hinge_one(hinge_one):
+    function(hinge_one, "hinge_one")
     for s, y in HINGE_CASES:
         score = Value(s)
-        out = hinge_one(score, y)
         margin = y * s
         want = max(0.0, 1.0 - margin)
         shown = f"hinge_one(Value({s}), {y})"
+        out = run(hinge_one, score, y, what=shown)
         if not isinstance(out, Value):
-            return (f"{shown} returned {out!r}; return a Value built from `score`, so that "
-                    "backward() can run through it")
+            return (f"{shown} returned {describe(out)}; return a Value built from `score`, so "
+                    "that backward() can run through it")
+        number(out.data, f"{shown}.data")
         if not close(out.data, want):
             if close(out.data, max(0.0, 1.0 + margin)):
                 return (f"{shown} = {out.data:.4f}, but should be {want:.4f}: the margin is "
@@ -43,10 +34,11 @@ def _test_hinge_one(hinge_one):
                 return (f"{shown} = {out.data:.4f}: a loss below zero rewards examples for being "
                         f"far on the right side; clip it at zero with .relu() (should be {want:.4f})")
             return f"{shown} = {out.data:.4f}, but relu(1 - label * score) = {want:.4f}"
-        out.backward()
+        run(out.backward, what="backward() on your loss", changes=True)
         want_grad = -y if margin < 1 else 0.0
         if not close(score.grad, want_grad):
-            return (f"the value of {shown} is right but d loss/d score = {score.grad:.4f}, "
+            grad = number(score.grad, "score.grad after backward()", finite=False)
+            return (f"the value of {shown} is right but d loss/d score = {grad:.4f}, "
                     f"should be {want_grad:.4f}; build the loss from `score` itself, not score.data")
     return None
 
@@ -55,8 +47,11 @@ hinge_one = Exercise(
     title="The hinge loss of one example",
     answer_name="hinge_one",
     test=_test_hinge_one,
-    hint_text=("the margin is label * score (positive on the correct side); the loss is "
-               "(1 - margin).relu()."),
+    nudge_text=("the hinge loss is zero for an example that is on the correct side with room "
+                "to spare, and grows the further it falls short of that."),
+    hint_text=("the margin, label times score, is positive on the correct side; the loss is "
+               "how far the margin falls short of 1, clipped at zero with ReLU. Build it with "
+               "Value operations on score."),
     solution_code='''
         def hinge_one(score, label):
             return (1 - label * score).relu()
@@ -80,13 +75,11 @@ BCE_CASES = [(0.9, 1), (0.9, 0), (0.2, 1), (0.5, 0), (0.01, 0), (0.75, 1)]
 
 
 def _test_bce_from_prob(bce_from_prob):
+    function(bce_from_prob, "bce_from_prob")
     for p, y in BCE_CASES:
         want = -(y * math.log(p) + (1 - y) * math.log(1 - p))
         shown = f"bce_from_prob({p}, {y})"
-        out = bce_from_prob(p, y)
-        got = _as_float(out)
-        if got is None:
-            return f"{shown} returned {out!r}; return the loss, a number"
+        got = number(run(bce_from_prob, p, y, what=shown), shown)
         if close(got, want):
             continue
         if close(got, -want):
@@ -104,8 +97,10 @@ bce_from_prob = Exercise(
     title="Binary cross-entropy from a probability",
     answer_name="bce_from_prob",
     test=_test_bce_from_prob,
-    hint_text=("-(y * math.log(p) + (1 - y) * math.log(1 - p)): with y = 1 only -log(p) "
-               "remains, with y = 0 only -log(1 - p)."),
+    nudge_text=("the loss is small when the model gave a high probability to the true class, "
+                "and large when it gave a low one: which function of a probability does that?"),
+    hint_text=("the loss is minus the log (math.log) of the probability the model gave to the "
+               "true class: that probability is p for label 1, and 1 − p for label 0."),
     solution_code='''
         import math
         def bce_from_prob(p, y):
@@ -132,14 +127,13 @@ ACCURACY_CASES = [
 
 
 def _test_accuracy01(accuracy01):
+    function(accuracy01, "accuracy01")
     for logits, labels in ACCURACY_CASES:
         correct = [(z > 0) == (y == 1) for z, y in zip(logits, labels)]
         want = sum(correct) / len(correct)
         shown = f"accuracy01({logits}, {labels})"
-        out = accuracy01(list(logits), list(labels))
-        got = _as_float(out)
-        if got is None:
-            return f"{shown} returned {out!r}; return the fraction of correct predictions, a number"
+        got = number(run(accuracy01, list(logits), list(labels), what=shown), shown,
+                     advice="return the fraction of correct predictions")
         if close(got, want):
             continue
         if close(got, sum(correct)):
@@ -163,8 +157,10 @@ accuracy01 = Exercise(
     title="Accuracy with 0/1 labels",
     answer_name="accuracy01",
     test=_test_accuracy01,
-    hint_text=("the prediction is 1 if z > 0 else 0; count the examples where it equals the "
-               "label and divide by len(labels)."),
+    nudge_text=("first turn each logit into a predicted label, then compare the predictions "
+                "with the true labels."),
+    hint_text=("a logit above zero predicts 1, anything else 0; the accuracy is the fraction "
+               "of examples whose prediction equals their label."),
     solution_code='''
         def accuracy01(logits, labels):
             predictions = [1 if z > 0 else 0 for z in logits]
@@ -194,6 +190,7 @@ SOFTMAX_CASES = [
     [1000.0, 1001.0, 1002.0],      # exp(1000) overflows a float
     [-1000.0, -1000.0, -1001.0],   # exp(-1000) underflows to 0: 0 / 0
     [-1000.0, 0.0, 5.0],           # shifting by the smallest score overflows
+    [-2000.0, 0.0, 1000.0],        # shifting by the mean overflows too
 ]
 
 
@@ -210,22 +207,18 @@ def _test_stable_softmax(stable_softmax):
         want = _reference_softmax(xs)
         try:
             with np.errstate(all="ignore"):  # a NumPy overflow gets a message below, not a warning
-                out = stable_softmax(list(xs))
-        except (OverflowError, ZeroDivisionError) as e:
-            return (f"{shown} raised {type(e).__name__} ({e}): exp of a large score overflows, and "
-                    "exp of very negative ones rounds to 0; subtract the largest score from every "
-                    "score before exponentiating")
-        try:
-            got = [_as_float(p) for p in out]
-        except TypeError:  # not iterable
-            got = [None]
-        if None in got:
-            return f"{shown} returned {out!r}; return a list of probabilities, one per score"
-        if len(got) != len(xs):
-            return f"{shown} returned {len(got)} numbers for {len(xs)} scores"
+                out = run(stable_softmax, list(xs), what=shown)
+        except LearnerFailed as e:
+            if not isinstance(e.error, (OverflowError, ZeroDivisionError)):
+                raise
+            return (f"{e.message}: exp of a large number overflows, and exp of a very negative "
+                    "one rounds to 0. Shift the scores before exponentiating so that neither "
+                    "can happen")
+        got = floats(out, shown, len(xs), finite=False,
+                     advice="return a list of probabilities, one per score")
         if any(math.isnan(p) or math.isinf(p) for p in got):
             return (f"{shown} returned {got}: exp overflowed (inf / inf is nan) or underflowed "
-                    "(0 / 0); subtract the largest score from every score before exponentiating")
+                    "(0 / 0). Shift the scores before exponentiating so that neither can happen")
         if all(close(g, w, rel=1e-9, abs_=1e-12) for g, w in zip(got, want)):
             continue
         total = sum(got)
@@ -241,8 +234,11 @@ stable_softmax = Exercise(
     title="A softmax that never overflows",
     answer_name="stable_softmax",
     test=_test_stable_softmax,
-    hint_text=("m = max(scores); exps = [math.exp(s - m) for s in scores]; then divide each of "
-               "exps by sum(exps)."),
+    nudge_text=("softmax does not change when the same number is subtracted from every score; "
+                "which number keeps every exponent safe?"),
+    hint_text=("subtract one number from every score before math.exp: choose it so that the "
+               "largest exponent becomes exactly e⁰ = 1 (nothing can overflow, and the sum is "
+               "at least 1); then divide each exponential by their sum."),
     solution_code='''
         import math
         def stable_softmax(scores):
@@ -272,7 +268,13 @@ stable_softmax = Exercise(
         def stable_softmax(scores):   # numpy turns the overflow into inf / inf = nan
             e = np.exp(np.array(scores))
             return list(e / e.sum())
-    '''],
+    ''', Mistake('''
+        import math
+        def stable_softmax(scores):   # shifting by the mean: exp(1333) still overflows
+            m = sum(scores) / len(scores)
+            exps = [math.exp(s - m) for s in scores]
+            return [e / sum(exps) for e in exps]
+    ''', says="OverflowError")],
 )
 
 
@@ -282,15 +284,19 @@ CLASS_CASES = [[0.1, 2.0, -1.0], [-3.0, -1.0, -2.0], [5.0, 1.0, 2.0], [0.0, 0.5,
 
 
 def _test_predict_class(predict_class):
+    function(predict_class, "predict_class")
     for scores in CLASS_CASES:
         want = max(range(len(scores)), key=lambda k: scores[k])
-        got = predict_class(list(scores))
         shown = f"predict_class({scores})"
-        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
-            if _is_number(got) and got == max(scores):
-                return (f"{shown} returned {got}, the largest score; return its position "
-                        f"(the class number {want}) instead")
-            return f"{shown} returned {got!r}; return the class number, an int such as {want}"
+        out = run(predict_class, list(scores), what=shown)
+        advice = f"return the class number, an int such as {want}"
+        score_like = not isinstance(out, (int, np.integer))     # a float, as the scores are
+        if score_like and close(number(out, shown, advice=advice), max(scores)):
+            return (f"{shown} returned {max(scores)}, the largest score; return its position "
+                    f"(the class number {want}) instead")
+        got = whole(out, shown, advice=advice)
+        if not 0 <= got < len(scores):
+            return f"{shown} returned {got}, but the classes are numbered 0 to {len(scores) - 1}"
         if got == want:
             continue
         if got == min(range(len(scores)), key=lambda k: scores[k]):
@@ -305,8 +311,10 @@ predict_class = Exercise(
     title="The predicted class",
     answer_name="predict_class",
     test=_test_predict_class,
-    hint_text=("loop over range(len(scores)) and keep the index whose score is largest, "
-               "or use max(range(len(scores)), key=lambda k: scores[k])."),
+    nudge_text=("the predicted class is a position in the list, not a score: the position of "
+                "the largest score."),
+    hint_text=("walk through the positions 0, 1, 2, ... remembering the position of the largest "
+               "score seen so far; return that position, not the score."),
     solution_code='''
         def predict_class(scores):
             best = 0

@@ -2,36 +2,16 @@
 and where max pooling sends its gradient."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from grad.exercises import Exercise
+from grad.exercises import Exercise, allclose, array, function, run, whole
 from grad.tensor import Tensor
 from grad.tensor import functional as F
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, (numbers.Integral, np.integer)) and not isinstance(x, bool)
-
-
-def _as_array(out):
-    """A float array from an array, a nested list or a Tensor; None if impossible."""
-    if isinstance(out, Tensor):
-        out = out.data
-    if out is None or isinstance(out, (str, bytes, numbers.Number)):
-        return None
-    try:
-        a = np.asarray(out, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return a if a.ndim == 2 else None
-
-
-def _not_a_function(answer) -> str | None:
-    if not callable(answer):
-        return f"the answer is a {type(answer).__name__}, not a function: define it with def"
-    return None
+def _as_array(out, what: str) -> np.ndarray:
+    """The answer as a 2-D float array (an array or a nested list)."""
+    return array(out, what, ndim=2)
 
 
 # ---- 1. the output size of a convolution ----------------------------------------------------
@@ -42,19 +22,15 @@ SIZE_CASES = [  # (size, kernel, padding, stride)
 
 
 def _test_conv_output_size(conv_output_size):
-    if (problem := _not_a_function(conv_output_size)) is not None:
-        return problem
+    function(conv_output_size, "conv_output_size")
     for n, k, p, s in SIZE_CASES:
         want = (n + 2 * p - k) // s + 1
         # an independent check of the formula: the shape of a real convolution
         assert F.conv2d(Tensor(np.zeros((1, 1, n, n))), Tensor(np.zeros((1, 1, k, k))),
                         stride=s, padding=p).shape[2] == want
         shown = f"conv_output_size({n}, {k}, {p}, {s})"
-        got = conv_output_size(n, k, p, s)
-        if isinstance(got, float) and got == int(got):
-            got = int(got)
-        if not _is_int(got):
-            return f"{shown} returned {got!r}; return a whole number (use // to divide)"
+        got = whole(run(conv_output_size, n, k, p, s, what=shown), shown,
+                    advice="use // to divide")
         if got == want:
             continue
         if got == (n + p - k) // s + 1:
@@ -73,6 +49,8 @@ conv_output_size = Exercise(
     title="The output size of a convolution",
     answer_name="conv_output_size",
     test=_test_conv_output_size,
+    nudge_text=("picture the kernel sliding along the padded rows: how many positions can its "
+                "top edge take, in steps of `stride`?"),
     hint_text=("pad (size + 2 * padding), count how many steps of `stride` the kernel can take "
                "((padded - kernel) // stride), and add 1 for the first position."),
     solution_code='''
@@ -97,19 +75,14 @@ PARAM_CASES = [(1, 16, 3), (16, 32, 3), (3, 64, 7), (64, 64, 1), (2, 5, 4), (1, 
 
 
 def _test_conv_params(conv_params):
-    if (problem := _not_a_function(conv_params)) is not None:
-        return problem
+    function(conv_params, "conv_params")
     from grad.tensor import nn
     for c_in, c_out, k in PARAM_CASES:
         layer = nn.Conv2d(c_in, c_out, k)
         want = sum(p.size for p in layer.parameters())   # counted on a real layer
         assert want == c_out * c_in * k * k + c_out
         shown = f"conv_params({c_in}, {c_out}, {k})"
-        got = conv_params(c_in, c_out, k)
-        if isinstance(got, float) and got == int(got):
-            got = int(got)
-        if not _is_int(got):
-            return f"{shown} returned {got!r}; return a whole number"
+        got = whole(run(conv_params, c_in, c_out, k, what=shown), shown)
         if got == want:
             continue
         if got == c_out * c_in * k * k:
@@ -128,6 +101,8 @@ conv_params = Exercise(
     title="Counting the parameters of a Conv2d",
     answer_name="conv_params",
     test=_test_conv_params,
+    nudge_text=("count the numbers in the layer's two tensors, the weight and the bias: what "
+                "shape does each have?"),
     hint_text=("the weight has shape (out_channels, in_channels, k, k); the bias has one "
                "number per output channel."),
     solution_code='''
@@ -159,29 +134,26 @@ def _sliding_reference(x, w, stride):
 
 
 def _test_corr2d_strided(corr2d_strided):
-    if (problem := _not_a_function(corr2d_strided)) is not None:
-        return problem
+    function(corr2d_strided, "corr2d_strided")
     for x, w, s in _corr_cases():
         want = _sliding_reference(x, w, s)
         by_conv2d = F.conv2d(Tensor(x[None, None]), Tensor(w[None, None]), stride=s).data[0, 0]
         assert np.allclose(want, by_conv2d)
         shown = f"corr2d_strided(x of shape {x.shape}, w of shape {w.shape}, stride={s})"
-        out = corr2d_strided(x.copy(), w.copy(), s)
-        got = _as_array(out)
-        if got is None:
-            return f"{shown} returned {out!r}; return a 2-D array (np.zeros((H_out, W_out)), filled in)"
+        got = _as_array(run(corr2d_strided, x, w, s, what=shown), shown)
         if got.shape != want.shape:
             hint = ""
             if got.shape == _sliding_reference(x, w, 1).shape:
                 hint = ": with a stride the kernel jumps s pixels, so there are fewer positions"
             return (f"{shown} has shape {got.shape}, but should be {want.shape}, "
                     f"((H - kh) // stride + 1, (W - kw) // stride + 1){hint}")
-        if np.allclose(got, want):
+        if allclose(got, want, rtol=1e-5, atol=1e-8):
             continue
-        if np.allclose(got, _sliding_reference(x, w[::-1, ::-1], s)):
+        if allclose(got, _sliding_reference(x, w[::-1, ::-1], s), rtol=1e-5, atol=1e-8):
             return ("your answer flips the kernel: that is a true convolution. Cross-correlation "
                     "(what conv2d computes) multiplies x[i*s + a, j*s + b] by w[a, b], unflipped")
-        if w.shape[0] == w.shape[1] and np.allclose(got, _sliding_reference(x, w.T, s)):
+        if w.shape[0] == w.shape[1] and allclose(got, _sliding_reference(x, w.T, s),
+                                                 rtol=1e-5, atol=1e-8):
             return "your answer uses the kernel transposed: pair x[i*s + a, j*s + b] with w[a, b]"
         return (f"{shown} differs from conv2d's result (first row {np.round(got[0], 4).tolist()}, "
                 f"should be {np.round(want[0], 4).tolist()}); output (i, j) is the window whose "
@@ -193,8 +165,11 @@ corr2d_strided = Exercise(
     title="A naive 2-D cross-correlation with a stride",
     answer_name="corr2d_strided",
     test=_test_corr2d_strided,
-    hint_text=("the output has (H - kh) // stride + 1 rows (and likewise columns); output (i, j) "
-               "is (x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).sum()."),
+    nudge_text=("a stride only changes where each window starts, and so how many windows fit; "
+                "the sum inside a window is the same as without a stride."),
+    hint_text=("the output has (H - kh) // stride + 1 rows (and likewise columns); output "
+               "(i, j) is the window whose top-left corner is x[i·stride, j·stride], "
+               "multiplied entry by entry with w and summed."),
     solution_code='''
         import numpy as np
         def corr2d_strided(x, w, stride=1):
@@ -250,26 +225,22 @@ def _pool_cases():
 
 
 def _test_max_pool_2x2(max_pool_2x2):
-    if (problem := _not_a_function(max_pool_2x2)) is not None:
-        return problem
+    function(max_pool_2x2, "max_pool_2x2")
     for x in _pool_cases():
         h, w = x.shape
         want = np.array([[x[2 * i:2 * i + 2, 2 * j:2 * j + 2].max() for j in range(w // 2)]
                          for i in range(h // 2)])
         assert np.allclose(want, F.max_pool2d(Tensor(x[None, None]), 2).data[0, 0])
         shown = f"max_pool_2x2(x of shape {x.shape})"
-        out = max_pool_2x2(x.copy())
-        got = _as_array(out)
-        if got is None:
-            return f"{shown} returned {out!r}; return a 2-D array"
+        got = _as_array(run(max_pool_2x2, x, what=shown), shown)
         if got.shape != want.shape:
             hint = (" (windows of 2x2 with stride 2 do not overlap)"
                     if got.shape == (h - 1, w - 1) else "")
             return f"{shown} has shape {got.shape}, but should be {want.shape}{hint}"
-        if np.allclose(got, want):
+        if allclose(got, want, rtol=1e-5, atol=1e-8):
             continue
         mean = x.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-        if np.allclose(got, mean):
+        if allclose(got, mean, rtol=1e-5, atol=1e-8):
             return "that is average pooling: keep the largest entry of each window, not the mean"
         return (f"{shown}: first entry {got.flat[0]:.4f}, but the largest of x[0:2, 0:2] is "
                 f"{want.flat[0]:.4f}")
@@ -280,8 +251,10 @@ max_pool_2x2 = Exercise(
     title="Max pooling 2x2",
     answer_name="max_pool_2x2",
     test=_test_max_pool_2x2,
-    hint_text=("for every (i, j) of the output, take x[2*i:2*i + 2, 2*j:2*j + 2].max(); "
-               "the output has shape (H // 2, W // 2)."),
+    nudge_text=("the windows do not overlap: each 2x2 block of x gives one number of the "
+                "output."),
+    hint_text=("the output has one entry per 2x2 block, shape (H // 2, W // 2); entry (i, j) is "
+               "the largest value of the block that starts at row 2i, column 2j."),
     solution_code='''
         import numpy as np
         def max_pool_2x2(x):
@@ -319,35 +292,31 @@ def _grad_cases():
 
 
 def _test_max_pool_grad(max_pool_grad):
-    if (problem := _not_a_function(max_pool_grad)) is not None:
-        return problem
+    function(max_pool_grad, "max_pool_grad")
     for x in _grad_cases():
         t = Tensor(x[None, None], requires_grad=True)
         F.max_pool2d(t, 2).sum().backward()
         want = t.grad[0, 0]
         shown = f"max_pool_grad({x.astype(int).tolist()})"
-        out = max_pool_grad(x.copy())
-        got = _as_array(out)
-        if got is None:
-            return f"{shown} returned {out!r}; return an array of the shape of x"
+        got = _as_array(run(max_pool_grad, x.copy(), what=shown), shown)
         if got.shape != x.shape:
             return f"{shown} has shape {got.shape}; the gradient has the shape of x, {x.shape}"
-        if np.allclose(got, want):
+        if allclose(got, want, rtol=1e-5, atol=1e-8):
             continue
         windows = x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2)
         is_max = (windows == windows.max(axis=(1, 3), keepdims=True)).reshape(x.shape)
-        if np.allclose(got, is_max):
+        if allclose(got, is_max, rtol=1e-5, atol=1e-8):
             return (f"{shown}: with ties your answer gives 1 to every maximum; max pooling "
                     "sends the whole gradient to the first maximum of each window (row by row)")
         share = (windows == windows.max(axis=(1, 3), keepdims=True))
         share = (share / share.sum(axis=(1, 3), keepdims=True)).reshape(x.shape)
-        if np.allclose(got, share):
+        if allclose(got, share, rtol=1e-5, atol=1e-8):
             return (f"{shown}: your answer shares the gradient among tied maxima (that is what "
                     "Tensor.max does); max_pool2d gives all of it to the first maximum")
         flipped = x[::-1, ::-1].copy()
         t = Tensor(flipped[None, None], requires_grad=True)
         F.max_pool2d(t, 2).sum().backward()
-        if np.allclose(got, t.grad[0, 0][::-1, ::-1]):
+        if allclose(got, t.grad[0, 0][::-1, ::-1], rtol=1e-5, atol=1e-8):
             return (f"{shown}: with ties your answer picks the last maximum of a window; the "
                     "gradient goes to the first one, reading the window row by row")
         return f"{shown} returned {got.tolist()}, but should be {want.tolist()}"
@@ -358,6 +327,8 @@ max_pool_grad = Exercise(
     title="Where max pooling sends the gradient",
     answer_name="max_pool_grad",
     test=_test_max_pool_grad,
+    nudge_text=("only one entry of each window made it into the output, so only that entry "
+                "gets the gradient; with ties, section 7 says which one."),
     hint_text=("start from np.zeros_like(x); in each 2x2 window, window.argmax() is the position "
                "of the first maximum (row by row): divmod(index, 2) turns it into (row, column)."),
     solution_code='''

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
 
+import numpy as np
 from grad.check import secant_slope
-from grad.exercises import Exercise, close
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, Real) and not isinstance(v, bool)
+from grad.exercises import Exercise, close, describe, entries, function, number, run
 
 
 def _square(x):
@@ -44,12 +40,10 @@ _BACKWARD_CASES = [
 
 
 def _test_backward_slope(backward_slope):
-    if not callable(backward_slope):
-        return f"backward_slope should be a function, got {type(backward_slope).__name__}"
+    function(backward_slope, "backward_slope")
     # One telling case first, to name the usual slip.
-    got = backward_slope(_square, 2.0, 0.25)
-    if not _is_number(got):
-        return f"backward_slope(f, 2.0, 0.25) returned {got!r}, not a number"
+    what = "backward_slope(f, 2.0, 0.25)"
+    got = number(run(backward_slope, _square, 2.0, 0.25, what=what), what)
     slips = {
         4.25: "that is the forward difference: it steps to x + h; step back to x − h instead",
         4.0: "that is the central difference; use the points x − h and x only",
@@ -63,10 +57,9 @@ def _test_backward_slope(backward_slope):
     for name, f, exact in _BACKWARD_CASES:
         for x in (2.0, -1.5, 0.3):
             for h in (0.5, 0.1, 1e-3):
-                got = backward_slope(f, x, h)
+                what = f"backward_slope(f, {x}, {h})"
+                got = number(run(backward_slope, f, x, h, what=what), what)
                 want = exact(x, h)
-                if not _is_number(got):
-                    return f"backward_slope(f, {x}, {h}) returned {got!r}, not a number"
                 if not close(got, want, rel=1e-6, abs_=1e-6):
                     return (f"for f(x) = {name}, x = {x}, h = {h} you returned {got:.6g}, "
                             f"but the secant through x − h and x has slope {want:.6g}. "
@@ -78,8 +71,11 @@ backward_slope = Exercise(
     title="The backward difference",
     answer_name="backward_slope",
     test=_test_backward_slope,
-    hint_text="the secant through (x − h, f(x − h)) and (x, f(x)): rise over run is "
-              "(f(x) − f(x − h)) / h.",
+    nudge_text="a slope is rise over run: which two points does this secant join, and how "
+               "far apart are they?",
+    hint_text="the two points are (x − h, f(x − h)) and (x, f(x)): the rise is how much f "
+              "changes from the left point to the right one, the run is the distance "
+              "between them.",
     solution_code='''
         def backward_slope(f, x, h):
             return (f(x) - f(x - h)) / h
@@ -115,24 +111,24 @@ _TANGENT_CASES = [
 
 
 def _test_tangent(tangent):
-    if not callable(tangent):
-        return f"tangent should be a function, got {type(tangent).__name__}"
+    function(tangent, "tangent")
     for name, f, df, x in _TANGENT_CASES:
-        line = tangent(f, x)
-        if not callable(line):
-            return (f"tangent(f, {x}) returned {line!r}; it should return a function "
+        line = run(tangent, f, x, what=f"tangent(f, {x})")
+        if isinstance(line, type) or not callable(line):
+            return (f"tangent(f, {x}) is {describe(line)}; it should be a function "
                     f"of t (for example a lambda t: ...)")
         for t in (x, x + 2.0, x - 1.0, x + 0.5):
-            got = line(t)
+            what = f"tangent(f, {x})({t})"
+            got = number(run(line, t, what=what), what)
             want = f(x) + df(x) * (t - x)
-            if not _is_number(got):
-                return f"tangent(f, {x})({t}) returned {got!r}, not a number"
             if not close(got, want, rel=1e-5, abs_=1e-5):
                 if t == x:
                     return (f"for f(x) = {name} the line should touch f at x = {x}, so "
                             f"line({x}) = f({x}) = {want:.6g}, but it gives {got:.6g}")
                 slope = (got - f(x)) / (t - x)
-                if close(line(x), f(x), rel=1e-5, abs_=1e-5) and close(slope, df(x), rel=1e-2):
+                touches = close(run(line, x, what=f"tangent(f, {x})({x})"), f(x),
+                                rel=1e-5, abs_=1e-5)
+                if touches and close(slope, df(x), rel=1e-2):
                     return (f"for f(x) = {name} at x = {x} your line has slope {slope:.7g}, "
                             f"close to the true slope {df(x):.7g} but not close enough: "
                             f"estimate it with a central difference (h = 1e-5), or a "
@@ -147,8 +143,11 @@ tangent = Exercise(
     title="The tangent line",
     answer_name="tangent",
     test=_test_tangent,
-    hint_text="estimate the slope s at x with a central difference (h = 1e-5), then "
-              "return lambda t: f(x) + s * (t - x): it passes through (x, f(x)) with slope s.",
+    nudge_text="a straight line is fixed by one point and a slope: which point must the "
+               "tangent pass through, and how can you estimate its slope?",
+    hint_text="estimate the slope s at x with a central difference (h about 1e-5); then "
+              "return a function of t that equals f(x) at t = x and changes by s for every "
+              "unit t moves away from x.",
     solution_code='''
         def tangent(f, x):
             h = 1e-5
@@ -203,19 +202,12 @@ def _numerical_partials(point: dict) -> dict:
 
 
 def _test_partials(partials):
-    if not isinstance(partials, dict):
-        return ("partials should be a dictionary like {'a': ..., 'b': ..., 'c': ..., 'm': ...}, "
-                f"got {type(partials).__name__}")
-    missing = [k for k in _POINT if k not in partials]
-    if missing:
-        return f"the dictionary has no entry for {', '.join(missing)}"
+    given = entries(partials, "partials", list(_POINT))
     want = _numerical_partials(_POINT)
     # What you get when you forget that L multiplies d = a·b + c by m.
     inner = {"a": _POINT["b"], "b": _POINT["a"], "c": 1.0}
     for name in _POINT:
-        got = partials[name]
-        if not _is_number(got):
-            return f"partials['{name}'] is {got!r}, not a number yet"
+        got = number(given[name], f"partials['{name}']")
         if close(got, want[name], rel=1e-4, abs_=1e-4):
             continue
         if name in inner and close(got, inner[name], rel=1e-4, abs_=1e-4):
@@ -233,6 +225,8 @@ partials = Exercise(
     title="Partial derivatives of L = (a·b + c)·m",
     answer_name="partials",
     test=_test_partials,
+    nudge_text="change one input by a tiny amount while holding the other three still: how "
+               "much does L move, per unit of change?",
     hint_text="nudge one input at a time: (L(a + h, b, c, m) − L(a, b, c, m)) / h, and so on; "
               "or reason: L = d·m with d = a·b + c = 4, so L moves m times as fast as d.",
     solution_code='''
@@ -273,22 +267,27 @@ _STEP_CASES = [
 _TARGETS = {"forward": 3e-7, "central": 2e-9}   # largest relative error allowed
 
 
+def _error(f, df, x: float, h: float, method: str) -> float:
+    """The relative error of one secant slope (inf when the step leaves f's domain)."""
+    try:
+        with np.errstate(all="ignore"):
+            e = abs(secant_slope(f, x, h, method) - df(x)) / abs(df(x))
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return math.inf
+    return e if math.isfinite(e) else math.inf
+
+
 def _worst(method: str, h: float) -> tuple[float, str, float]:
     """The largest relative error over the test functions, with the function and point."""
-    return max((abs(secant_slope(f, x, h, method) - df(x)) / abs(df(x)), name, x)
-               for name, f, df, x in _STEP_CASES)
+    return max((_error(f, df, x, h, method), name, x) for name, f, df, x in _STEP_CASES)
 
 
 def _test_good_steps(good_steps):
-    if not isinstance(good_steps, dict):
-        return ("good_steps should be a dictionary like {'forward': ..., 'central': ...}, "
-                f"got {type(good_steps).__name__}")
+    given = entries(good_steps, "good_steps", list(_TARGETS))
     for method, target in _TARGETS.items():
-        if method not in good_steps:
-            return f"the dictionary has no entry for '{method}'"
-        h = good_steps[method]
-        if not _is_number(h) or not h > 0:
-            return f"good_steps['{method}'] should be a positive number, got {h!r}"
+        h = number(given[method], f"good_steps['{method}']")
+        if not h > 0:
+            return f"good_steps['{method}'] should be a positive number, not {h!r}"
         error, name, x = _worst(method, h)
         if error <= target:
             continue
@@ -298,6 +297,9 @@ def _test_good_steps(good_steps):
         else:
             why = ("rounding error: the two values of f agree in so many digits that "
                    "their difference is mostly rounding. Try a larger h")
+        if math.isinf(error):
+            return (f"with h = {h:g} the {method} difference for f(x) = {name} at x = {x} "
+                    f"steps outside where f is defined (or overflows): h is far too big")
         return (f"with h = {h:g} the {method} difference for f(x) = {name} at x = {x} is off "
                 f"by {error:.1e} (relative), more than {target:.0e}. That is {why}.")
     return None
@@ -307,8 +309,11 @@ good_steps = Exercise(
     title="Choosing the step h",
     answer_name="good_steps",
     test=_test_good_steps,
-    hint_text="look at the bottom of each V in the error plot: forward differences do best "
-              "near h = 1e-8 (about √ε), central ones near h = 1e-5 or 1e-6 (about ∛ε).",
+    nudge_text="two errors pull in opposite directions as h shrinks; the V plot of section "
+               "6 shows where each method's total error is smallest.",
+    hint_text="truncation error shrinks with h, rounding error grows like ε / h (ε ≈ 2.2e-16). "
+              "For a forward difference they balance near √ε, for a central one near ∛ε: "
+              "pick powers of ten close to those.",
     solution_code='''
         good_steps = {"forward": 1e-8, "central": 1e-5}
     ''',

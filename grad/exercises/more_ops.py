@@ -13,7 +13,8 @@ from typing import Callable, Optional
 
 from grad.check import numerical_grad, secant_slope
 from grad.engine import Value
-from grad.exercises import Exercise
+from grad.exercises import (Exercise, attr, describe, function, is_value, items,
+                            number, run, shown, to_float)
 
 H = 1e-6
 
@@ -22,33 +23,33 @@ def _near(got: float, want: float, tol: float = 1e-6) -> bool:
     return abs(got - want) <= tol * max(1.0, abs(want))
 
 
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[float], float],
                     points: tuple[float, ...]) -> Optional[str]:
     """Test an operation on a Value: its data, its graph link, and its backward step."""
     for x0 in points:
         x = Value(x0)
-        out = call(x)
-        if not hasattr(out, "data") or not hasattr(out, "_backward"):
-            return f"{name} returned {out!r}; it should return a new Value"
+        out = run(call, x, what=name)
+        if not is_value(out):
+            return f"{name} is {describe(out)}; it should be a new Value"
         if out is x:
             return f"{name} returned its input; it should return a new Value"
         want = f(x0)
-        if not _is_number(out.data) or not _near(out.data, want):
-            return f"{name} gives data {out.data!r}, but the right value is {want:.6g}"
-        if not any(p is x for p in getattr(out, "_prev", ())):
+        got = to_float(attr(out, "data", name))
+        if got is None or not _near(got, want):
+            return f"{name} gives data {shown(attr(out, 'data', name))}, but the right value is {want:.6g}"
+        prev = attr(out, "_prev", name)
+        if not any(p is x for p in (prev if isinstance(prev, (tuple, list)) else ())):
             return (f"the result of {name} does not list x among its children (_prev), "
                     "so backward() would never reach x: pass (x,) as _children")
         # Backward step alone: x already holds 0.5 (from elsewhere), out.grad is 3.
         slope = secant_slope(f, x0, H, "central")
+        step = attr(out, "_backward", name)
+        if not callable(step):
+            return f"the result of {name} has no _backward to call"
         x.grad, out.grad = 0.5, 3.0
-        out._backward()
+        run(step, what=f"the backward step of {name}")
         want_grad = 0.5 + slope * 3.0
-        if not _is_number(x.grad):
-            return f"after the backward step x.grad is {x.grad!r}, not a number"
+        number(x.grad, f"after the backward step of {name}, x.grad")
         if _near(x.grad, slope * 3.0):
             return ("the backward step replaced x.grad instead of adding to it: use "
                     "`x.grad += ...` so gradients from several uses of x accumulate")
@@ -73,8 +74,11 @@ exp_op = Exercise(
     title="exp with its backward step",
     answer_name="exp_op",
     test=_test_exp_op,
-    hint_text="the slope of e**x is e**x itself (not x), and that number is already stored "
-              "in out.data. Multiply it by out.grad and add it to x.grad with +=.",
+    nudge_text="what is the slope of e**x, and which number that the forward pass already "
+               "computed is equal to it?",
+    hint_text="the slope of e**x is e**x itself, and the forward pass already stored that "
+              "number; as for every operation, multiply the local slope by the gradient "
+              "arriving at out and accumulate the product into x.grad.",
     solution_code='''
         import math
         from grad import Value
@@ -138,6 +142,8 @@ pow_op = Exercise(
     title="x ** k with its backward step",
     answer_name="pow_op",
     test=_test_pow_op,
+    nudge_text="the forward value is x.data ** k; for the backward step, recall the power "
+               "rule from calculus, and remember the chain rule's factor.",
     hint_text="the power rule: d(x**k)/dx = k * x**(k - 1). Multiply by out.grad and add "
               "it to x.grad.",
     solution_code='''
@@ -185,8 +191,11 @@ sigmoid_op = Exercise(
     title="sigmoid with its backward step",
     answer_name="sigmoid_op",
     test=_test_sigmoid_op,
-    hint_text="forward: s = 1 / (1 + math.exp(-x.data)). Backward: the slope is s * (1 - s), "
-              "and s is out.data.",
+    nudge_text="the sigmoid's slope can be written with the sigmoid's own value, which the "
+               "forward pass has already computed.",
+    hint_text="compute the forward value from x.data with math.exp; for the backward step, "
+              "the slope σ(1 − σ) needs σ, which out.data already holds; then the chain rule "
+              "and +=, as for exp.",
     solution_code='''
         import math
         from grad import Value
@@ -295,14 +304,11 @@ _ERROR_CASES = [
 
 
 def _test_max_grad_error(max_grad_error):
+    function(max_grad_error, "max_grad_error")
     for description, f, xs in _ERROR_CASES:
-        given = list(xs)
-        got = max_grad_error(f, given)
-        if not _is_number(got):
-            return f"for f = {description} it returned {got!r}, not a number"
+        what = f"max_grad_error(f, {xs}) for f = {description}"
+        got = number(run(max_grad_error, f, list(xs), what=what), what)
         want = _reference_max_error(f, xs)
-        if given != xs:
-            return "it changed the list of inputs it was given"
         if got < 0:
             return (f"for f = {description} it returned {got:.4g}, a negative number: take "
                     "the absolute value of each difference")
@@ -322,6 +328,8 @@ max_grad_error = Exercise(
     title="a gradient check that returns the largest difference",
     answer_name="max_grad_error",
     test=_test_max_grad_error,
+    nudge_text="you need two gradients for every input, one from backward() and one from a "
+               "numerical difference, and then the largest disagreement.",
     hint_text="build Values from xs and call backward() on f(*values). Then for each input i, "
               "make two lists of Values with input i nudged by +h and -h and estimate the slope "
               "(f(up) - f(down)) / 2h. Return the largest abs(backward - numerical).",
@@ -393,12 +401,22 @@ def _test_broken_ops(broken_ops):
     for trial in _BROKEN_TRIALS:
         ops = {n.rstrip("*"): (BAD if n.endswith("*") else GOOD)[n.rstrip("*")] for n in trial}
         truth = {n.rstrip("*") for n in trial if n.endswith("*")}
-        got = broken_ops(dict(ops))
-        if isinstance(got, str) or not hasattr(got, "__iter__"):
-            return f"it returned {got!r}; return a list of names, such as ['exp', 'relu']"
-        got = list(got)
+        got = run(broken_ops, dict(ops), what=f"broken_ops({{{', '.join(sorted(ops))}}})")
+        if isinstance(got, (set, frozenset)):
+            got = sorted(got, key=str)
+        got = list(items(got, "broken_ops(ops)", advice="return a list of names, such as "
+                         "['exp', 'relu']"))
         if not all(isinstance(name, str) for name in got):
-            return f"it returned {got!r}; return the names (strings), not the functions"
+            return (f"it returned {describe(got)}; return the names (strings), not the "
+                    "functions")
+        got = [str.__str__(name) for name in got]
+        twice = sorted({name for name in got if got.count(name) > 1})
+        if twice:
+            return f"given {sorted(ops)}, it lists {twice} more than once: name each broken one once"
+        unknown = sorted(set(got) - set(ops))
+        if unknown:
+            return (f"given {sorted(ops)}, it names {unknown}, which are not among the "
+                    "operations it was given")
         wrong_flags = sorted(set(got) - truth)
         missed = sorted(truth - set(got))
         if wrong_flags == ["relu"]:
@@ -419,6 +437,8 @@ broken_ops = Exercise(
     title="find the broken operations",
     answer_name="broken_ops",
     test=_test_broken_ops,
+    nudge_text="an operation is broken when its backward step disagrees with a numerical "
+               "slope; but be careful where an operation has a kink.",
     hint_text="for each name and op, try several x (say -2.0, -0.6, 0.4, 1.7), compute "
               "op(Value(x)), call backward(), and compare x's grad with (op(Value(x+h)).data - "
               "op(Value(x-h)).data) / 2h. Collect the names where some point disagrees by more "
@@ -478,5 +498,18 @@ broken_ops = Exercise(
                         broken.append(name)
                         break
             return broken
+    '''],
+    adversaries=['''
+        def broken_ops(ops):                  # every name, twice
+            return list(ops) + list(ops)
+    ''', '''
+        def broken_ops(ops):                  # every operation called broken
+            return list(ops)
+    ''', '''
+        def broken_ops(ops):                  # a name that is not among the operations
+            return ["softplus"]
+    ''', '''
+        def broken_ops(ops):                  # one string, not a list of names
+            return ", ".join(ops)
     '''],
 )

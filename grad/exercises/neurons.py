@@ -1,16 +1,17 @@
 """Notebook 06: a neuron's forward pass, counting parameters, a layer's parameters, an MLP's forward pass.
 
 Each checker builds the learner's object and the package's (`grad.nn`) with the same
-`random.seed`, on several sizes and inputs, and compares outputs and gradients.
+`random.seed`, on several sizes and inputs, and compares outputs and gradients (check()
+puts the learner's random state back afterwards).
 """
 from __future__ import annotations
 
 import math
-import numbers
 import random
 
 from grad.engine import Value
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, LearnerFailed, a_class, attr, close, describe,
+                            function, items, run, to_float, whole)
 from grad.nn import MLP, Layer, Neuron
 
 
@@ -20,21 +21,35 @@ def _inputs(n: int, shift: float = 0.0) -> list[float]:
 
 
 def _grads_differ(mine: list[Value], ref: list[Value]) -> bool:
-    return any(not close(a.grad, b.grad, rel=1e-6, abs_=1e-9) for a, b in zip(mine, ref))
+    return len(mine) != len(ref) or any(not close(a.grad, b.grad, rel=1e-6, abs_=1e-9)
+                                        for a, b in zip(mine, ref))
+
+
+def _values(x, what: str) -> list:
+    """A list of the learner's Values (its own list left alone)."""
+    return list(items(x, what))
+
+
+def _backward(out) -> None:
+    run(attr(out, "backward", "the output"), what="backward() on your output", changes=True)
 
 
 # ---- 1. a neuron's forward pass ------------------------------------------------------------
 def _test_neuron(cls) -> str | None:
+    a_class(cls, "TanhNeuron")
     for nin, seed, bias in ((1, 0, 0.5), (2, 1, -0.3), (3, 2, 1.2), (5, 3, -0.8)):
         random.seed(seed)
-        mine = cls(nin)
+        mine = run(cls, nin, what=f"TanhNeuron({nin})")
         random.seed(seed)
         ref = Neuron(nin, activation="tanh")
-        if len(mine.w) != nin:
-            return f"TanhNeuron({nin}) has {len(mine.w)} weights; keep the __init__ as given"
-        mine.b.data = ref.b.data = bias  # a bias that is not 0, so forgetting it shows
+        ws = _values(attr(mine, "w", f"TanhNeuron({nin})"), f"TanhNeuron({nin}).w")
+        b = attr(mine, "b", f"TanhNeuron({nin})")
+        if len(ws) != nin or not all(isinstance(w, Value) for w in ws) or not isinstance(b, Value):
+            return (f"TanhNeuron({nin}) should have {nin} weights and a bias, all Values; "
+                    "keep the __init__ as given")
+        b.data = ref.b.data = bias  # a bias that is not 0, so forgetting it shows
         x = _inputs(nin, seed)
-        out = mine(x)
+        out = run(mine, x, what=f"TanhNeuron({nin})({x})")
         if out is None:
             return f"TanhNeuron({nin})({x}) returned None: is the `return` missing?"
         if not isinstance(out, Value):
@@ -42,6 +57,8 @@ def _test_neuron(cls) -> str | None:
                     "the output from the Values self.w and self.b so backward() can reach them")
         expected = ref(x)
         if not close(out.data, expected.data):
+            if to_float(out.data) is None:
+                return f"TanhNeuron({nin})({x}) has data {describe(out.data)}, not a number"
             z = sum(w.data * xi for w, xi in zip(ref.w, x))
             if close(out.data, z + bias):
                 return (f"for x = {x} you returned w·x + b = {out.data:.4f}, but the neuron's "
@@ -51,9 +68,9 @@ def _test_neuron(cls) -> str | None:
                         f"{out.data:.4f}: the bias is missing (start the sum at self.b)")
             return (f"TanhNeuron({nin}) with weights {[round(w.data, 4) for w in ref.w]}, bias "
                     f"{bias} and x = {x} should output {expected.data:.4f}, you returned {out.data:.4f}")
-        out.backward()
+        _backward(out)
         expected.backward()
-        if _grads_differ(mine.w + [mine.b], ref.parameters()):
+        if _grads_differ(ws + [b], ref.parameters()):
             return ("the output is right but the gradients of w and b are not: compute it with "
                     "Value operations on self.w and self.b (no .data inside)")
     return None
@@ -63,8 +80,10 @@ neuron = Exercise(
     title="A neuron's forward pass",
     answer_name="TanhNeuron",
     test=_test_neuron,
-    hint_text="multiply each weight by its input, add them up starting from the bias, then "
-              "apply tanh: `sum((wi * xi for wi, xi in zip(self.w, x)), self.b).tanh()`.",
+    nudge_text="a neuron weighs each input, adds the weighted inputs and its bias, and "
+               "squashes the total; keep every step in Values, so gradients can flow back.",
+    hint_text="pair each weight with its input (zip), multiply and add them all up starting "
+              "the sum from the bias (so it stays a Value), then apply the Value's tanh().",
     solution_code='''
         import random
         from grad import Value
@@ -122,13 +141,11 @@ SIZES = [(1, [1]), (3, [4, 4, 1]), (2, [16, 16, 1]), (5, [3]), (4, [10, 1]), (2,
 
 
 def _test_count(count_parameters) -> str | None:
+    function(count_parameters, "count_parameters")
     for nin, nouts in SIZES:
-        got = count_parameters(nin, list(nouts))
-        if got is None:
-            return f"count_parameters({nin}, {nouts}) returned None: is the `return` missing?"
+        what = f"count_parameters({nin}, {nouts})"
+        got = whole(run(count_parameters, nin, list(nouts), what=what), what)
         expected = len(MLP(nin, nouts).parameters())
-        if not isinstance(got, numbers.Real) or isinstance(got, bool):
-            return f"count_parameters({nin}, {nouts}) returned {got!r}, not a number"
         if got == expected:
             continue
         sizes = [nin] + nouts
@@ -148,6 +165,8 @@ count = Exercise(
     title="Counting parameters",
     answer_name="count_parameters",
     test=_test_count,
+    nudge_text="count layer by layer: how many numbers does one neuron hold, and how many "
+               "inputs does each layer's neuron see?",
     hint_text="a layer with nin inputs and nout neurons has nout * (nin + 1) parameters (nin "
               "weights and a bias per neuron); the next layer's nin is this layer's nout.",
     solution_code='''
@@ -168,23 +187,26 @@ count = Exercise(
 
 # ---- 3. a layer's parameters ---------------------------------------------------------------
 def _test_layer_parameters(cls) -> str | None:
+    a_class(cls, "TanhLayer")
     for nin, nout, seed in ((2, 3, 1), (1, 1, 0), (3, 4, 2), (4, 2, 3)):
         random.seed(seed)
-        layer = cls(nin, nout)
+        layer = run(cls, nin, nout, what=f"TanhLayer({nin}, {nout})")
         random.seed(seed)
         ref = Layer(nin, nout, activation="tanh")
-        got = layer.parameters()
+        neurons = _values(attr(layer, "neurons", "the layer"), "layer.neurons")
+        own = [p for n in neurons for p in n.parameters()]
+        got = run(attr(layer, "parameters", "the layer"), what="parameters()")
         if got is None:
             return "parameters() returned None: is the `return` missing?"
         if not isinstance(got, list):
-            return f"parameters() returned a {type(got).__name__}; return a list"
+            return f"parameters() returned {describe(got)}; return a list"
+        got = list(list.__iter__(got))
         if any(isinstance(p, (list, tuple)) for p in got):
             return ("parameters() returned a list of lists (one per neuron); return one flat "
                     "list of Values, e.g. with a double loop in a list comprehension")
-        own = [p for n in layer.neurons for p in n.parameters()]
         expected = nout * (nin + 1)
         if len(got) != expected:
-            biases = sum(any(p is n.b for n in layer.neurons) for p in got)
+            biases = sum(any(p is n.b for n in neurons) for p in got)
             if biases == 0 and len(got) == nin * nout:
                 return (f"TanhLayer({nin}, {nout}) has {expected} parameters, you returned "
                         f"{len(got)}: the biases are missing")
@@ -204,8 +226,10 @@ layer_parameters = Exercise(
     title="A layer's parameters",
     answer_name="TanhLayer",
     test=_test_layer_parameters,
-    hint_text="collect every neuron's parameters into one flat list: "
-              "`[p for n in self.neurons for p in n.parameters()]`.",
+    nudge_text="every neuron already knows its own parameters; the layer's list holds all "
+               "of them, in one flat list.",
+    hint_text="each neuron's parameters() is a list; join all of those lists into one flat "
+              "list (a list comprehension with two `for`s, or extend in a loop).",
     solution_code='''
         from grad.nn import Neuron
 
@@ -250,18 +274,23 @@ layer_parameters = Exercise(
 
 # ---- 4. an MLP's forward pass --------------------------------------------------------------
 def _test_mlp_call(cls) -> str | None:
+    a_class(cls, "MyMLP")
     for nin, nouts, seed in ((1, [1], 0), (2, [3, 1], 1), (3, [4, 4, 1], 2), (2, [2, 2], 3),
                              (3, [5, 2], 4)):
         random.seed(seed)
-        mine = cls(nin, nouts)
+        mine = run(cls, nin, list(nouts), what=f"MyMLP({nin}, {nouts})")
         random.seed(seed)
         ref = MLP(nin, nouts, activation="tanh")
+        layers = _values(attr(mine, "layers", f"MyMLP({nin}, {nouts})"), "self.layers")
+        params = [p for layer in layers for p in layer.parameters()]
         x = _inputs(nin, seed)
         try:
-            out = mine(x)
-        except ValueError as e:  # a layer got an input of the wrong length
-            return (f"MyMLP({nin}, {nouts})({x}) raised ValueError: {e}. Each layer reads the "
-                    "previous layer's output: feed x = layer(x) forward")
+            out = run(mine, x, what=f"MyMLP({nin}, {nouts})({x})")
+        except LearnerFailed as e:
+            if isinstance(e.error, ValueError):  # a layer got an input of the wrong length
+                return (f"{e.message}. Each layer reads the previous layer's output: feed "
+                        "x = layer(x) forward")
+            raise
         if out is None:
             return f"MyMLP({nin}, {nouts})({x}) returned None: is the `return` missing?"
         expected = ref(x)
@@ -277,9 +306,9 @@ def _test_mlp_call(cls) -> str | None:
             return (f"MyMLP({nin}, {nouts})({x}) returned {[round(o.data, 4) for o in outs]}, "
                     f"expected {[round(e.data, 4) for e in exps]}: feed each layer's output to "
                     "the next layer")
-        sum(outs).backward()
+        run(lambda: sum(outs).backward(), what="backward() on your output", changes=True)
         sum(exps).backward()
-        if _grads_differ([p for l in mine.layers for p in l.parameters()], ref.parameters()):
+        if _grads_differ(params, ref.parameters()):
             return "the outputs are right but the gradients are not: keep every step in Values"
     return None
 
@@ -288,7 +317,9 @@ mlp_call = Exercise(
     title="An MLP's forward pass",
     answer_name="MyMLP",
     test=_test_mlp_call,
-    hint_text="loop over self.layers and replace x by layer(x) each time; return the last x.",
+    nudge_text="the layers form a chain: what does each layer take as its input?",
+    hint_text="feed the input through the layers one after another, each layer reading the "
+              "previous layer's output, and return what comes out of the last one.",
     solution_code='''
         from grad.nn import Layer
 

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from grad import optim
 from grad.engine import Value
-from grad.exercises import Exercise, close
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+from grad.exercises import (Exercise, LearnerFailed, close, describe, function, items, number,
+                            run, to_float)
 
 
 # ---- 1. one step of SGD with momentum ----------------------------------------------------------
@@ -21,41 +17,43 @@ _START = [1.0, -2.0, 0.5]
 
 
 def _test_momentum_step(momentum_step):
+    function(momentum_step, "momentum_step")
     for lr, mu in [(0.1, 0.9), (0.05, 0.5), (0.2, 0.0)]:
         params = [Value(d) for d in _START]
+        mine = list(params)                  # read the results from our own list
         velocity = [0.0 for _ in params]
         ref = [Value(d) for d in _START]
         opt = optim.SGD(ref, lr=lr, momentum=mu)
         for step, grads in enumerate(_GRADS, start=1):
-            before = [p.data for p in params]
-            for p, r, g in zip(params, ref, grads):
+            before = [to_float(p.data) for p in mine]
+            for p, r, g in zip(mine, ref, grads):
                 p.grad = r.grad = g
-            momentum_step(params, velocity, lr, mu)
+            run(momentum_step, params, velocity, lr, mu, changes=(0, 1),
+                what=f"momentum_step(params, velocity, {lr}, {mu})")
             opt.step()
-            if len(velocity) != len(params):
-                return (f"velocity has {len(velocity)} entries after the step, but there are "
-                        f"{len(params)} parameters: change velocity[i] in place, do not append")
-            for i, (p, r, b, g) in enumerate(zip(params, ref, before, grads)):
-                if not _is_number(p.data):
-                    return f"parameter {i} holds {p.data!r} after the step, not a number"
-                if close(p.data, r.data):
+            for i, (p, r, b, g) in enumerate(zip(mine, ref, before, grads)):
+                now = to_float(p.data)
+                if now is None:
+                    return f"parameter {i} holds {describe(p.data)} after the step, not a number"
+                if close(now, r.data):
                     continue
                 where = f"with lr={lr}, momentum={mu}, at step {step}, parameter {i}"
-                if p.data == b and g != 0:
-                    return (f"{where} did not move (still {b}); change every parameter in place "
-                            "with p.data -= lr * velocity[i]")
-                if g != 0 and close(p.data, b + (r.data - b) * -1):
-                    return (f"{where} moved uphill ({b:.4f} -> {p.data:.4f}, it should reach "
+                if now == b and g != 0:
+                    return (f"{where} did not move (still {b}); change every parameter's .data "
+                            "in place")
+                if g != 0 and close(now, b + (r.data - b) * -1):
+                    return (f"{where} moved uphill ({b:.4f} -> {now:.4f}, it should reach "
                             f"{r.data:.4f}): the velocity follows the gradient, and the parameter "
-                            "moves against it (p.data -= lr * velocity[i])")
-                if step > 1 and mu > 0 and close(p.data, b - lr * g):
-                    return (f"{where} moved as plain SGD would (to {p.data:.4f} instead of "
+                            "moves against the velocity")
+                if step > 1 and mu > 0 and close(now, b - lr * g):
+                    return (f"{where} moved as plain SGD would (to {now:.4f} instead of "
                             f"{r.data:.4f}): the velocity must be remembered between calls; store "
-                            "it with velocity[i] = momentum * velocity[i] + p.grad")
-                if step == 1 and close(p.data, b - g):
+                            "the new velocity back into the list")
+                if step == 1 and close(now, b - g):
                     return f"{where} moved by the whole gradient; multiply the step by lr = {lr}"
-                return (f"{where} is {p.data:.6f} but should be {r.data:.6f} "
-                        "(velocity = momentum * velocity + grad, then p.data -= lr * velocity)")
+                return (f"{where} is {now:.6f} but should be {r.data:.6f} (the velocity decays "
+                        "by momentum and gains the gradient; the parameter moves against it, "
+                        "scaled by lr)")
     return None
 
 
@@ -63,8 +61,11 @@ momentum_step = Exercise(
     title="One momentum step",
     answer_name="momentum_step",
     test=_test_momentum_step,
-    hint_text=("for i, p in enumerate(params): first velocity[i] = momentum * velocity[i] + p.grad "
-               "(stored in the list, so the next call sees it), then p.data -= lr * velocity[i]."),
+    nudge_text=("momentum keeps a running velocity for each parameter that outlives a single "
+                "call: where must it be kept, and which update comes first?"),
+    hint_text=("two updates per parameter: first its velocity (the old one decayed by momentum, "
+               "plus the gradient), stored back into the list so that the next call sees it; "
+               "then the parameter moves against that velocity, scaled by lr."),
     solution_code='''
         def momentum_step(params, velocity, lr, momentum):
             for i, p in enumerate(params):
@@ -86,6 +87,16 @@ momentum_step = Exercise(
             for i, p in enumerate(params):
                 velocity[i] = p.grad                  # forgets the old velocity
                 p.data -= lr * velocity[i]
+    '''],
+    adversaries=['''
+        class Liar(float):            # a wrong number that says it equals everything
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+
+        def momentum_step(params, velocity, lr, momentum):
+            for i, p in enumerate(params):
+                velocity[i] = Liar(1.0)
+                p.data = Liar(p.data + 100.0)
     '''],
 )
 
@@ -113,13 +124,17 @@ def _test_adam_update(adam_update):
         opt = optim.Adam([param], lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"])
         for t in range(1, 21):
             g = _gradient(p)
+            what = f"adam_update(p, g, m, v, {t}, ...)"
             try:
-                out = adam_update(p, g, m, v, t, **kw)
-            except ZeroDivisionError:
+                out = run(adam_update, p, g, m, v, t, **kw, what=what)
+            except LearnerFailed as e:
+                if not isinstance(e.error, ZeroDivisionError):
+                    raise
                 return (f"at t = {t} your update divides by zero: the bias correction divides by "
                         "1 - beta**t (not beta**(t - 1), which is 1 at t = 1)")
-            if not isinstance(out, (tuple, list)) or len(out) != 3 or not all(_is_number(o) for o in out):
-                return f"adam_update(...) returned {out!r}; return three numbers: (new_p, new_m, new_v)"
+            out = items(out, what, 3, "new_p, new_m, new_v")
+            out = [number(o, f"{name} from {what}")
+                   for o, name in zip(out, ("new_p", "new_m", "new_v"))]
             want = _reference_adam(p, g, m, v, t, **kw)
             param.grad = g
             opt.step()
@@ -131,8 +146,8 @@ def _test_adam_update(adam_update):
                     return (f"{where} you returned a bias-corrected average (m_hat or v_hat) as the new m or v; return "
                             "the raw running averages m and v (correct only a copy for the step)")
                 return (f"{where} the new (m, v) should be ({want[1]:.6f}, {want[2]:.6f}), you "
-                        f"returned ({out[1]:.6f}, {out[2]:.6f}); m = beta1 * m + (1 - beta1) * g, "
-                        "v = beta2 * v + (1 - beta2) * g**2")
+                        f"returned ({out[1]:.6f}, {out[2]:.6f}): m and v are running averages "
+                        "of g and of g², kept with the weights beta1 and beta2")
             if not close(out[0], want[0]):
                 m_new, v_new = want[1], want[2]
                 plain = p - kw["lr"] * m_new / (math.sqrt(v_new) + kw["eps"])
@@ -157,9 +172,12 @@ adam_update = Exercise(
     title="Adam's update for one number",
     answer_name="adam_update",
     test=_test_adam_update,
-    hint_text=("update m and v first (running averages of g and g**2), then m_hat = m / (1 - beta1**t), "
-               "v_hat = v / (1 - beta2**t), p = p - lr * m_hat / (sqrt(v_hat) + eps); return p, m, v "
-               "(the uncorrected m and v)."),
+    nudge_text=("Adam is momentum and RMSprop together, plus a correction for averages that "
+                "start at zero; write the steps in the order the notebook gave them."),
+    hint_text=("four steps: update the running averages m (of g) and v (of g²); correct copies "
+               "of both for their start at zero, dividing by 1 − beta**t; step p by lr times the "
+               "corrected m over (the square root of the corrected v, plus eps); return the new "
+               "p with the uncorrected m and v."),
     solution_code='''
         import math
 
@@ -222,10 +240,11 @@ def _rosenbrock(x, y):
 
 
 def _test_make_optimizer(make_optimizer):
+    function(make_optimizer, "make_optimizer")
     x, y = Value(ROSENBROCK_START[0]), Value(ROSENBROCK_START[1])
-    opt = make_optimizer([x, y])
+    opt = run(make_optimizer, [x, y], what="make_optimizer([x, y])")
     if not isinstance(opt, optim.Optimizer):
-        return (f"make_optimizer returned {type(opt).__name__}, not an optimizer from grad.optim "
+        return (f"make_optimizer returned {describe(opt)}, not an optimizer from grad.optim "
                 "(for example optim.Adam(params, lr=...))")
     held = [p for group in opt.param_groups for p in group["params"]]
     if len(held) != 2 or not (any(p is x for p in held) and any(p is y for p in held)):
@@ -233,12 +252,19 @@ def _test_make_optimizer(make_optimizer):
     for step in range(1, ROSENBROCK_STEPS + 1):
         try:
             loss = _rosenbrock(x, y)
-            opt.zero_grad()
+            run(opt.zero_grad, what="opt.zero_grad()", changes=True)
             loss.backward()
-            opt.step()
+            run(opt.step, what="opt.step()", changes=True)
         except OverflowError:
             return f"the run blew up at step {step} (the numbers overflowed): lower the learning rate"
-        if not (math.isfinite(x.data) and math.isfinite(y.data)) or max(abs(x.data), abs(y.data)) > 1e6:
+        except LearnerFailed as e:
+            if not isinstance(e.error, OverflowError):
+                raise
+            return f"the run blew up at step {step} (the numbers overflowed): lower the learning rate"
+        xd, yd = to_float(x.data), to_float(y.data)
+        if xd is None or yd is None:
+            return f"after step {step} the parameters hold {describe(x.data)} and {describe(y.data)}"
+        if not (math.isfinite(xd) and math.isfinite(yd)) or max(abs(xd), abs(yd)) > 1e6:
             return f"the run blew up at step {step}: lower the learning rate"
     gap = math.hypot(x.data - 1, y.data - 1)
     if gap > ROSENBROCK_TOLERANCE:
@@ -252,6 +278,8 @@ make_optimizer = Exercise(
     title="Reach the Rosenbrock minimum",
     answer_name="make_optimizer",
     test=_test_make_optimizer,
+    nudge_text=("the learning rate alone leaves almost no room here; the other settings of an "
+                "optimizer change how it follows a long, bending valley."),
     hint_text=("tuning the learning rate alone works only on a knife's edge. Give SGD more momentum "
                "(0.95) at about the largest learning rate that stays stable, or give Adam a smaller "
                "beta2 (0.9) so that its step sizes follow the bending valley. Set the widget to 300 "
@@ -284,6 +312,52 @@ make_optimizer = Exercise(
         def make_optimizer(params):
             return optim.SGD(params, lr=0.001, momentum=0.9)   # section 10's setting: not there yet
     '''],
+    adversaries=['''
+        from grad import optim
+
+        class Broken(optim.SGD):              # its step turns the parameters into nan
+            def step(self):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.data = float("nan")
+
+        def make_optimizer(params):
+            return Broken(params, lr=0.001)
+    ''', '''
+        from grad import optim
+
+        class Stuck(optim.Adam):              # its step never returns
+            def step(self):
+                while True:
+                    pass
+
+        def make_optimizer(params):
+            return Stuck(params, lr=0.05)
+    ''', '''
+        from grad import optim
+
+        class Quits(optim.Adam):              # its zero_grad stops the program
+            def zero_grad(self):
+                raise SystemExit
+
+        def make_optimizer(params):
+            return Quits(params, lr=0.05)
+    ''', '''
+        class Liar(float):            # a wrong number that says it equals everything
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+
+        from grad import optim
+
+        class Teleport(optim.SGD):            # puts far-away liars where (1, 1) should be
+            def step(self):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.data = Liar(7.0)
+
+        def make_optimizer(params):
+            return Teleport(params, lr=0.001)
+    '''],
 )
 
 
@@ -302,13 +376,13 @@ def _rmsprop_steps(lr: float, alpha: float, g: float, steps: int) -> list[float]
 
 
 def _test_rmsprop_step_size(rmsprop_step_size):
+    function(rmsprop_step_size, "rmsprop_step_size")
     for lr, alpha in [(0.01, 0.99), (0.1, 0.9), (0.003, 0.5)]:
         for g in (3.0, -0.2):
             measured = _rmsprop_steps(lr, alpha, g, 40)
             for t in (1, 2, 3, 10, 40):
-                got = rmsprop_step_size(t, lr, alpha)
-                if not _is_number(got):
-                    return f"rmsprop_step_size({t}, {lr}, {alpha}) returned {got!r}, not a number"
+                what = f"rmsprop_step_size({t}, {lr}, {alpha})"
+                got = number(run(rmsprop_step_size, t, lr, alpha, what=what), what)
                 want = measured[t - 1]
                 if close(got, want):
                     continue
@@ -327,8 +401,10 @@ rmsprop_step_size = Exercise(
     title="RMSprop's warm-up",
     answer_name="rmsprop_step_size",
     test=_test_rmsprop_step_size,
-    hint_text=("after t steps, v = (1 - alpha) * g**2 * (1 + alpha + ... + alpha**(t-1)) "
-               "= (1 - alpha**t) * g**2, so the step lr * |g| / sqrt(v) does not depend on g."),
+    nudge_text=("follow v, the running average of g², from its start at 0 over the first few "
+                "steps; the step is lr · |g| / √v."),
+    hint_text=("after t steps, v = (1 − alpha) · g² · (1 + alpha + … + alpha^(t−1)); that "
+               "geometric sum has a closed form, and in lr · |g| / √v the g cancels out."),
     solution_code='''
         import math
 

@@ -7,16 +7,14 @@ right number but no gradient (or the wrong one) is caught.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from typing import Optional
 
 from grad.engine import Value
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, attr, close, describe, fresh, function, is_number,
+                            is_value, items, number, run, shown, to_float)
 
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+_is_number = is_number
 
 
 # ---- 1. the L2 penalty on the weights only -------------------------------------------------
@@ -39,6 +37,7 @@ def _model(nin: int, nouts: list, seed: int):
 
 
 def _test_l2_weights(l2_weights) -> Optional[str]:
+    function(l2_weights, "l2_weights")
     for nin, nouts, seed in _SHAPES:
         model = _model(nin, nouts, seed)
         weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
@@ -46,15 +45,14 @@ def _test_l2_weights(l2_weights) -> Optional[str]:
         ws = [w.data for w in weights]
         want = sum(w * w for w in ws)
         everything = want + sum(b.data ** 2 for b in biases)
-        out = l2_weights(model)
+        out = run(l2_weights, model, what=f"l2_weights(MLP({nin}, {nouts}))")
         where = f"for MLP({nin}, {nouts})"
         if _is_number(out):
-            return (f"l2_weights returned the plain number {out!r}; it must return a Value built "
-                    "from the weights (w * w), or backward() cannot reach them")
-        if not hasattr(out, "data") or not hasattr(out, "backward"):
-            return f"l2_weights returned {out!r}, not a Value"
-        if not _is_number(out.data):
-            return f"l2_weights(model).data is {out.data!r}, not a number"
+            return (f"l2_weights returned the plain number {shown(out)}; it must return a Value "
+                    "built from the weights, or backward() cannot reach them")
+        if not is_value(out):
+            return f"l2_weights returned {describe(out)}, not a Value"
+        number(attr(out, "data", "l2_weights(model)"), "l2_weights(model).data")
         if close(out.data, everything) and not close(out.data, want):
             return (f"{where} you return {out.data:.4g}, which includes the biases; "
                     f"penalize only the neurons' weights n.w: {want:.4g}")
@@ -68,14 +66,12 @@ def _test_l2_weights(l2_weights) -> Optional[str]:
                     f"their sum, {want:.4g}")
         if not close(out.data, want):
             return f"{where} the sum of the squared weights is {want:.4g}, but yours is {out.data:.4g}"
-        if [w.data for w in weights] != ws:
-            return "l2_weights changed the weights' data; it must only read them"
-        out.backward()
+        run(attr(out, "backward", "the penalty"), what="backward() on your penalty", changes=True)
         for w, w0 in zip(weights, ws):
-            if not _is_number(w.grad) or not close(w.grad, 2 * w0):
-                return (f"after backward(), a weight {w0:.4g} has grad {w.grad!r}, but d(w**2)/dw = "
+            if not close(w.grad, 2 * w0):
+                return (f"after backward(), a weight {w0:.4g} has grad {shown(w.grad)}, but d(w**2)/dw = "
                         f"2w = {2 * w0:.4g}: build the penalty from Value operations on the weights")
-        if any(b.grad != 0 for b in biases):
+        if any(to_float(b.grad) != 0 for b in biases):
             return "after backward(), the biases have a gradient: leave them out of the penalty"
     return None
 
@@ -84,8 +80,11 @@ l2_weights = Exercise(
     title="The L2 penalty, weights only",
     answer_name="l2_weights",
     test=_test_l2_weights,
-    hint_text="loop over model.layers, then layer.neurons, then neuron.w, and add up w * w "
-              "(with the Values, not w.data), starting from Value(0.0). Leave neuron.b out.",
+    nudge_text="reach every weight of every neuron of every layer, and add up their squares "
+               "as Values, so that backward() can find them; the biases stay out.",
+    hint_text="three nested loops reach every weight (layers, then neurons, then each neuron's "
+              "w); add up each weight times itself with Value operations (not .data), "
+              "starting from a Value zero, and leave neuron.b out.",
     solution_code='''
         from grad import Value
 
@@ -128,11 +127,11 @@ _DECAY_CASES = ((1.0, 0.0, 0.1, 0.5), (2.0, 0.3, 0.05, 0.01), (-1.5, -0.2, 0.1, 
 
 
 def _test_decay_step(decay_step) -> Optional[str]:
+    function(decay_step, "decay_step")
     for w, g, lr, alpha in _DECAY_CASES:
-        got = decay_step(w, g, lr, alpha)
+        what = f"decay_step({w}, {g}, {lr}, {alpha})"
+        got = number(run(decay_step, w, g, lr, alpha, what=what), what)
         want = w - lr * (g + 2 * alpha * w)
-        if not _is_number(got):
-            return f"decay_step({w}, {g}, {lr}, {alpha}) returned {got!r}, not a number"
         if close(got, want):
             continue
         if close(got, w - lr * (g + alpha * w)):
@@ -151,8 +150,10 @@ decay_step = Exercise(
     title="One gradient step with an L2 penalty",
     answer_name="decay_step",
     test=_test_decay_step,
-    hint_text="the loss is data_loss + alpha * w**2, so the full gradient is g + 2 * alpha * w; "
-              "a gradient step is w - lr * (that gradient).",
+    nudge_text="the penalty is part of the loss, so its gradient joins the data gradient "
+               "before the usual gradient-descent step.",
+    hint_text="differentiate the penalty alpha · w² with respect to w and add it to the data "
+              "gradient g; then take an ordinary gradient-descent step with that total.",
     solution_code='''
         def decay_step(w, g, lr, alpha):
             return w - lr * (g + 2 * alpha * w)   # the same as (1 - 2*lr*alpha) * w - lr * g
@@ -177,18 +178,19 @@ _DROPOUT_CASES = (([1.0, -2.0, 3.0, 0.5], [1, 0, 1, 1], 0.25),
 
 
 def _test_dropout(dropout) -> Optional[str]:
-    for data, mask, p in _DROPOUT_CASES:
+    function(dropout, "dropout")
+    for data, mask, p in fresh(_DROPOUT_CASES):
         for training in (True, False):
             xs = [Value(d) for d in data]
-            out = dropout(xs, mask, p, training)
-            if not isinstance(out, (list, tuple)) or len(out) != len(xs):
-                return (f"dropout should return a list of {len(xs)} Values (one per input), "
-                        f"got {out!r}")
-            if any(x.data != d for x, d in zip(xs, data)):
-                return "dropout changed its inputs' data; build new Values (x * factor) instead"
-            if not all(hasattr(o, "data") and hasattr(o, "backward") for o in out):
+            mine = list(xs)
+            call = f"dropout(xs, {list(mask)}, {p}, training={training})"
+            out = run(dropout, xs, list(mask), p, training, what=call)
+            out = list(items(out, call, len(xs),
+                             advice=f"return a list of {len(xs)} Values, one per input"))
+            if not all(is_value(o) for o in out):
                 return "every output should be a Value (x * factor), so gradients can flow back"
-            got = [o.data for o in out]
+            got = [number(attr(o, "data", f"{call}[{i}]"), f"{call}[{i}].data")
+                   for i, o in enumerate(out)]
             keep = 1.0 / (1.0 - p)
             if training:
                 want = [d * keep if m else 0.0 for d, m in zip(data, mask)]
@@ -211,14 +213,16 @@ def _test_dropout(dropout) -> Optional[str]:
             for g, w in zip(got, want):
                 if not _is_number(g) or not close(g, w, abs_=1e-12):
                     return f"{where}, inputs {data} should give {[round(v, 4) for v in want]}, got {got}"
-            total = out[0]
-            for o in out[1:]:
-                total = total + o
-            total.backward()
-            for x, w, d in zip(xs, want, data):
+            def backward(out=out):
+                total = out[0]
+                for o in out[1:]:
+                    total = total + o
+                total.backward()
+            run(backward, what="backward() through your outputs", changes=True)
+            for x, w, d in zip(mine, want, data):
                 slope = w / d
-                if not _is_number(x.grad) or not close(x.grad, slope, abs_=1e-12):
-                    return (f"{where}, the gradient reaching an input is {x.grad!r}, but it should "
+                if not close(x.grad, slope, abs_=1e-12):
+                    return (f"{where}, the gradient reaching an input is {shown(x.grad)}, but it should "
                             f"be {slope:.4g}: multiply the Value itself (x * factor)")
     return None
 
@@ -227,6 +231,8 @@ dropout = Exercise(
     title="Dropout with a given mask",
     answer_name="dropout",
     test=_test_dropout,
+    nudge_text="dropout behaves differently in training and in evaluation; in training, the "
+               "kept units are scaled so that the expected output stays the same.",
     hint_text="in training, keep x where the mask is 1 and multiply it by 1/(1-p); where the mask "
               "is 0, multiply by 0. In evaluation (training=False) return the inputs unchanged.",
     solution_code='''
@@ -266,12 +272,11 @@ _FANS = ((50, 50), (2, 16), (100, 10), (784, 256), (3, 1), (16, 1))
 
 
 def _test_xavier_std(xavier_std) -> Optional[str]:
+    function(xavier_std, "xavier_std")
     for fan_in, fan_out in _FANS:
-        got = xavier_std(fan_in, fan_out)
-        want = math.sqrt(2.0 / (fan_in + fan_out))
         call = f"xavier_std({fan_in}, {fan_out})"
-        if not _is_number(got):
-            return f"{call} returned {got!r}, not a number"
+        got = number(run(xavier_std, fan_in, fan_out, what=call), call)
+        want = math.sqrt(2.0 / (fan_in + fan_out))
         if close(got, want):
             continue
         if close(got, math.sqrt(1.0 / fan_in)):
@@ -292,8 +297,10 @@ xavier_std = Exercise(
     title="Xavier's standard deviation",
     answer_name="xavier_std",
     test=_test_xavier_std,
-    hint_text="Xavier (Glorot) keeps the variance steady both forwards and backwards by "
-              "averaging the two fans: variance 2 / (fan_in + fan_out). Return its square root.",
+    nudge_text="Xavier (Glorot) wants the variance of the signals to stay steady both forwards "
+               "and backwards, so both fans count.",
+    hint_text="Xavier's variance is 1 over the average of fan_in and fan_out; the function "
+              "returns a standard deviation, not a variance.",
     solution_code='''
         import math
 
@@ -330,12 +337,12 @@ _SWEEPS = (
 
 
 def _test_best_alpha(best_alpha) -> Optional[str]:
+    function(best_alpha, "best_alpha")
     for sweep, want in _SWEEPS:
-        got = best_alpha([tuple(row) for row in sweep])
-        if isinstance(got, (tuple, list)):
-            return f"return only the alpha (a number), not the whole row {got!r}"
-        if not _is_number(got):
-            return f"best_alpha returned {got!r}; it should return an alpha from the sweep"
+        got = run(best_alpha, [tuple(row) for row in sweep], what="best_alpha(sweep)")
+        if isinstance(got, (tuple, list)) and len(got) == 3:
+            return f"return only the alpha (a number), not the whole row {shown(got)}"
+        got = number(got, "best_alpha(sweep)", advice="it should be an alpha from the sweep")
         alphas = [a for a, _, _ in sweep]
         if not any(close(got, a, abs_=1e-15) for a in alphas):
             accs = [v for _, tr, te in sweep for v in (tr, te)]
@@ -362,6 +369,8 @@ best_alpha = Exercise(
     title="Choose alpha from a sweep",
     answer_name="best_alpha",
     test=_test_best_alpha,
+    nudge_text="only the test accuracy tells how well a model generalizes; and among equally "
+               "good models, prefer the simplest.",
     hint_text="each row is (alpha, train accuracy, test accuracy). Find the highest test "
               "accuracy; among the rows that reach it, return the largest alpha.",
     solution_code='''

@@ -1,14 +1,14 @@
 """Notebook 00: one warm-up exercise that shows how checking works."""
-from grad.exercises import Exercise, close
+from grad.exercises import Exercise, Mistake, close, function, number, run
 
 
 def _test_square(square):
+    function(square, "square")
     for x in (0.0, 3.0, -1.5, 1e3):
-        got = square(x)
-        if not isinstance(got, (int, float)):
-            return f"square({x}) returned {got!r}, not a number"
+        what = f"square({x})"
+        got = number(run(square, x, what=what), what)
         if not close(got, x * x):
-            return f"square({x}) returned {got}, but {x} * {x} = {x * x}"
+            return f"{what} is {got}, but {x} * {x} = {x * x}"
     return None
 
 
@@ -16,16 +16,19 @@ square = Exercise(
     title="Warm-up: square",
     answer_name="square",
     test=_test_square,
-    hint_text="multiply x by itself and return the result: `return x * x`.",
+    nudge_text="squaring a number means multiplying it by itself; and the checker looks at "
+               "what your function gives back, not at what it prints.",
+    hint_text="compute x times x, and hand the result back with `return` (printing it is "
+              "not enough: the checker only sees what the function returns).",
     solution_code='''
         def square(x):
             return x * x
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def square(x):
             return 2 * x
-    ''', '''
+    ''', says="but"), Mistake('''
         def square(x):
             print(x * x)   # prints, but returns None
-    '''],
+    ''', says="is None")],
 )

@@ -7,45 +7,19 @@ cannot pass by accident).
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
-from grad.exercises import Exercise
+from grad.exercises import Exercise, Mistake, array, function, items, run, run_counting
 
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-class _NotAnArray(Exception):
-    """The answer returned something that is not an array of numbers (message: what)."""
-
-
-def _as_array(x: Any, what: str) -> np.ndarray:
-    """The answer as a float array; _NotAnArray says what it is instead."""
-    if x is None:
-        raise _NotAnArray(f"{what} returned None; return an array")
-    array = np.asarray(x) if not isinstance(x, (str, bytes)) else np.asarray(object())
-    if array.dtype.kind not in "biuf":
-        raise _NotAnArray(f"{what} returned {x!r}, not an array of numbers")
-    return array.astype(float)
-
-
-def _reports_non_arrays(test):
-    """Turn a _NotAnArray raised inside a test into the test's verdict."""
-    def wrapped(answer):
-        try:
-            return test(answer)
-        except _NotAnArray as e:
-            return str(e)
-    return wrapped
-
-
-def _callable(answer: Any, name: str) -> Optional[str]:
-    if not callable(answer):
-        return f"{name} should be a function, got {type(answer).__name__}: {answer!r}"
-    return None
+def _as_array(x, what: str) -> np.ndarray:
+    return array(x, what)
 
 
 # ---- 1. undo broadcasting ---------------------------------------------------------------------
@@ -74,18 +48,13 @@ def _reference_unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 
 def _test_unbroadcast(unbroadcast) -> Optional[str]:
-    problem = _callable(unbroadcast, "unbroadcast")
-    if problem:
-        return problem
+    function(unbroadcast, "unbroadcast")
     rng = _rng(11)
     for gshape, shape in UNBROADCAST_CASES:
         g = rng.normal(size=gshape)
-        keep = g.copy()
         want = _reference_unbroadcast(g, shape)
-        got = unbroadcast(g, shape)
-        got = _as_array(got, f"unbroadcast(grad of shape {gshape}, {shape})")
-        if not np.array_equal(g, keep):
-            return "unbroadcast changed the array it was given; compute a new one instead (no in-place edits)"
+        what = f"unbroadcast(grad of shape {gshape}, {shape})"
+        got = _as_array(run(unbroadcast, g, shape, what=what), what)
         where = f"for a gradient of shape {gshape} and an operand of shape {shape}"
         if got.shape != tuple(shape):
             if got.ndim > len(shape):
@@ -115,7 +84,9 @@ def _test_unbroadcast(unbroadcast) -> Optional[str]:
 unbroadcast = Exercise(
     title="Undo broadcasting",
     answer_name="unbroadcast",
-    test=_reports_non_arrays(_test_unbroadcast),
+    test=_test_unbroadcast,
+    nudge_text=("every entry of the small operand was copied to several places of the big "
+                "result, and each copy sends back its own gradient: where did the copies go?"),
     hint_text=("first sum over the leading axes that broadcasting added "
                "(grad.ndim - len(shape) of them); then, for every axis where shape has a 1 but "
                "grad does not, sum over that axis with keepdims=True."),
@@ -179,19 +150,14 @@ def _reference_linear_backward(G, X, W):
 
 
 def _test_linear_backward(linear_backward) -> Optional[str]:
-    problem = _callable(linear_backward, "linear_backward")
-    if problem:
-        return problem
+    function(linear_backward, "linear_backward")
     rng = _rng(7)
     for n, d_in, d_out in LINEAR_SHAPES:
         X, W = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out))
         G = rng.normal(size=(n, d_out))
         want = _reference_linear_backward(G, X, W)
-        got = linear_backward(G, X, W)
-        if not isinstance(got, (tuple, list)) or len(got) != 3:
-            if got is None:
-                return "linear_backward returned None; return three arrays: dX, dW, db"
-            return f"linear_backward returned {got!r}; return three arrays: dX, dW, db"
+        what = "linear_backward(G, X, W)"
+        got = items(run(linear_backward, G, X, W, what=what), what, 3, "dX, dW, db")
         where = f"with X of shape {X.shape} and W of shape {W.shape}"
         for name, value, right, operand in zip(("dX", "dW", "db"), got, want,
                                                ("X", "W", "b")):
@@ -218,7 +184,9 @@ def _test_linear_backward(linear_backward) -> Optional[str]:
 linear_backward = Exercise(
     title="A linear layer's backward pass, (in, out) layout",
     answer_name="linear_backward",
-    test=_reports_non_arrays(_test_linear_backward),
+    test=_test_linear_backward,
+    nudge_text=("a gradient always has the shape of what it is the gradient of; let the "
+                "shapes tell you which products to take."),
     hint_text=("let the shapes guide you: G is (N, out), X is (N, in), W is (in, out). dW must be "
                "(in, out): which product of X and G gives that? dX must be (N, in), db must be (out,)."),
     solution_code='''
@@ -245,23 +213,6 @@ linear_backward = Exercise(
 
 
 # ---- 3. vectorize a double loop ------------------------------------------------------------------
-class _LoopDetected(Exception):
-    pass
-
-
-class _RowGuard(np.ndarray):
-    """An array that refuses to be walked row by row (A[i], A[i, j], for row in A)."""
-
-    def __getitem__(self, index):
-        first = index[0] if isinstance(index, tuple) and index else index
-        if isinstance(first, (int, np.integer)) and not isinstance(first, bool):
-            raise _LoopDetected
-        return super().__getitem__(index)
-
-    def __iter__(self):
-        raise _LoopDetected
-
-
 def _reference_sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     D = np.zeros((len(A), len(B)))
     for i in range(len(A)):
@@ -271,14 +222,12 @@ def _reference_sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _test_sq_dist(sq_dist) -> Optional[str]:
-    problem = _callable(sq_dist, "sq_dist")
-    if problem:
-        return problem
+    function(sq_dist, "sq_dist")
     rng = _rng(3)
     for n, m, d in ((3, 4, 2), (1, 5, 3), (6, 2, 1), (4, 4, 4), (5, 3, 7)):
         A, B = rng.normal(size=(n, d)), rng.normal(size=(m, d))
         want = _reference_sq_dist(A, B)
-        got = _as_array(sq_dist(A, B), "sq_dist(A, B)")
+        got = _as_array(run(sq_dist, A, B, what="sq_dist(A, B)"), "sq_dist(A, B)")
         where = f"for A of shape {A.shape} and B of shape {B.shape}"
         if got.shape != want.shape:
             return (f"{where} the result has shape {got.shape}; it should be ({n}, {m}): one "
@@ -287,22 +236,27 @@ def _test_sq_dist(sq_dist) -> Optional[str]:
             if np.allclose(got ** 2, want, rtol=1e-9, atol=1e-12):
                 return f"{where} you return distances; the loop computes squared distances (no square root)"
             return f"{where} the numbers differ from the double loop's"
-    A, B = rng.normal(size=(4, 3)).view(_RowGuard), rng.normal(size=(5, 3)).view(_RowGuard)
-    try:
-        sq_dist(A, B)
-    except _LoopDetected:
-        return ("the numbers are right, but the function still walks through the rows one at a "
-                "time (A[i] or `for row in A`): compute every pair at once with broadcasting")
+    # A loop over the rows, in whatever form (A[i], A.tolist(), slices, a comprehension),
+    # takes at least one Python step per row; a vectorized answer takes a few dozen steps.
+    n_rows = 500
+    A, B = rng.normal(size=(n_rows, 2)), rng.normal(size=(40, 2))
+    _, steps = run_counting(sq_dist, A, B, what=f"sq_dist(A of shape {A.shape}, B)")
+    if steps >= n_rows:
+        return ("the numbers are right, but the function still walks through the rows in "
+                f"Python ({steps} Python steps for {n_rows} rows): compute every pair at once "
+                "with broadcasting")
     return None
 
 
 sq_dist = Exercise(
     title="Vectorize a double loop",
     answer_name="sq_dist",
-    test=_reports_non_arrays(_test_sq_dist),
-    hint_text=("give A a new axis in the middle, A[:, None, :] of shape (n, 1, d), and B a new "
-               "leading axis, B[None, :, :] of shape (1, m, d); their difference broadcasts to "
-               "(n, m, d). Square it and sum over the last axis."),
+    test=_test_sq_dist,
+    nudge_text=("broadcasting can pair every row of A with every row of B at once, if the two "
+                "arrays get extra axes of size 1 in the right places."),
+    hint_text=("give A a new axis so that it has shape (n, 1, d), and B one so that it has "
+               "shape (1, m, d): their difference broadcasts to every pair, (n, m, d). Then "
+               "finish the squared distance over the last axis."),
     solution_code='''
         def sq_dist(A, B):
             diff = A[:, None, :] - B[None, :, :]   # (n, 1, d) - (1, m, d) -> (n, m, d)
@@ -328,7 +282,19 @@ sq_dist = Exercise(
     ''', '''
         def sq_dist(A, B):   # forgets the square
             return (A[:, None, :] - B[None, :, :]).sum(axis=-1)
-    '''],
+    ''', Mistake('''
+        import numpy as np
+
+        def sq_dist(A, B):   # one loop over the rows of A, through a list
+            return np.array([((a - B) ** 2).sum(axis=1) for a in A.tolist()])
+    ''', says="walks through the rows"), Mistake('''
+        import numpy as np
+
+        def sq_dist(A, B):   # the loop hidden behind a plain view of the array
+            A = A.view(np.ndarray)
+            return np.array([[((A[i:i + 1] - B[j:j + 1]) ** 2).sum() for j in range(len(B))]
+                             for i in range(len(A))])
+    ''', says="walks through the rows")],
 )
 
 
@@ -344,14 +310,12 @@ def _reference_grad_w(x: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _test_grad_w(grad_w) -> Optional[str]:
-    problem = _callable(grad_w, "grad_w")
-    if problem:
-        return problem
+    function(grad_w, "grad_w")
     rng = _rng(5)
     for n, d in ((4, 3), (1, 5), (6, 1), (3, 3), (7, 2)):
         x, w, g = rng.normal(size=(n, d)), rng.normal(size=d), rng.normal(size=n)
         want = _reference_grad_w(x, g)
-        got = _as_array(grad_w(x, w, g), "grad_w(x, w, g)")
+        got = _as_array(run(grad_w, x, w, g, what="grad_w(x, w, g)"), "grad_w(x, w, g)")
         where = f"with x of shape {x.shape}"
         if got.shape != want.shape:
             if got.shape == x.shape:
@@ -372,10 +336,12 @@ def _test_grad_w(grad_w) -> Optional[str]:
 grad_w = Exercise(
     title="The gradient of a broadcast product",
     answer_name="grad_w",
-    test=_reports_non_arrays(_test_grad_w),
-    hint_text=("s[n] = sum over d of x[n, d] * w[d], so w[d] is used once in every row n, with "
-               "slope x[n, d]. Multiply by g[n] and add up over n: (g[:, None] * x).sum(axis=0), "
-               "or x.T @ g."),
+    test=_test_grad_w,
+    nudge_text=("w was broadcast over the rows of x: every row used the same w, and every use "
+                "sends back its own share of the gradient."),
+    hint_text=("s[n] = sum over d of x[n, d] · w[d], so w[d] is used once in every row n, with "
+               "local slope x[n, d]. Chain each use with that row's g[n], then add the "
+               "contributions of all rows together: the result has w's shape (D,)."),
     solution_code='''
         def grad_w(x, w, g):
             return (g[:, None] * x).sum(axis=0)   # the same as x.T @ g

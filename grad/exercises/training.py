@@ -5,13 +5,9 @@ import math
 import random
 
 from grad.engine import Value
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, close, describe, floats, fresh, function, number, run,
+                            shown, to_float)
 from grad.nn import MLP
-
-
-def _number(x) -> float:
-    """A loss reported as a float or as a Value, as a float."""
-    return float(x.data) if isinstance(x, Value) else float(x)
 
 
 # ---- 1. the mean squared error --------------------------------------------------------------
@@ -19,15 +15,18 @@ def _test_mse(mse):
     cases = [([0.5], [1.0]),
              ([2.0, -1.0, 0.5], [1.0, 1.0, 0.0]),
              ([0.3, -0.2, 1.5, 2.0, -3.0], [0.0, 0.5, 1.0, -1.0, -2.5])]
+    function(mse, "mse")
     for preds_data, targets in cases:
         preds = [Value(p) for p in preds_data]
+        mine = list(preds)
         n = len(targets)
         errors = [p - y for p, y in zip(preds_data, targets)]
         want = sum(e * e for e in errors) / n
-        out = mse(preds, targets)
+        out = run(mse, preds, list(targets), what=f"mse(preds, {targets})")
         if not isinstance(out, Value):
-            return (f"mse(...) returned {out!r}; return a Value built from the predictions, "
-                    "so that backward() can run through it")
+            return (f"mse(...) returned {describe(out)}; return a Value built from the "
+                    "predictions, so that backward() can run through it")
+        number(out.data, f"mse(preds, {targets}).data")
         if not close(out.data, want):
             if close(out.data, sum(e * e for e in errors)) and n > 1:
                 return (f"for {n} examples you returned the sum of squared errors ({out.data:.4f}); "
@@ -36,11 +35,11 @@ def _test_mse(mse):
                 return (f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}: "
                         "square each error (prediction - target) before averaging")
             return f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}"
-        out.backward()
-        for p, e in zip(preds, errors):
+        run(out.backward, what="backward() on your loss", changes=True)
+        for p, e in zip(mine, errors):
             if not close(p.grad, 2 * e / n):
                 return (f"the value is right but the gradient is not: d loss/d prediction should be "
-                        f"2 * (prediction - target) / n = {2 * e / n:.4f}, got {p.grad:.4f}. "
+                        f"2 * (prediction - target) / n = {2 * e / n:.4f}, got {shown(p.grad)}. "
                         "Build the loss from the prediction Values themselves (not from .data)")
     return None
 
@@ -49,8 +48,10 @@ mse = Exercise(
     title="The mean squared error",
     answer_name="mse",
     test=_test_mse,
-    hint_text=("loop over pairs with zip(preds, targets), square each (p - y), add them up with sum(), "
-               "and divide by len(targets)."),
+    nudge_text=("the name says it all: the mean of the squared errors; and keep the "
+                "predictions as Values, so backward() can reach them."),
+    hint_text=("pair each prediction with its target, square each difference with Value "
+               "operations, add them all up and divide by how many there are (do not use .data)."),
     solution_code='''
         def mse(preds, targets):
             return sum((p - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
@@ -73,29 +74,34 @@ mse = Exercise(
 def _test_gd_step(gd_step):
     datas = [1.0, -2.0, 0.5, 3.0, 0.0]
     grads = [0.5, -1.0, 2.0, 0.0, -4.0]
+    function(gd_step, "gd_step")
     for lr in (0.1, 0.25, 0.01):
         params = [Value(d) for d in datas]
         for p, g in zip(params, grads):
             p.grad = g
-        gd_step(params, lr)
-        for i, (p, d, g) in enumerate(zip(params, datas, grads)):
+        mine = list(params)                  # read the results from our own list
+        run(gd_step, params, lr, what=f"gd_step(params, {lr})", changes=(0,))
+        for i, (p, d, g) in enumerate(zip(mine, datas, grads)):
             want = d - lr * g
-            if p.grad != g:
-                return (f"gd_step changed p.grad (from {g} to {p.grad}); it should only change "
-                        "p.data. Resetting the gradients is the training loop's job (zero_grad)")
-            if close(p.data, want):
+            if to_float(p.grad) != g:
+                return (f"gd_step changed p.grad (from {g} to {shown(p.grad)}); it should only "
+                        "change p.data. Resetting the gradients is the training loop's job (zero_grad)")
+            now = to_float(p.data)
+            if now is None:
+                return f"after gd_step, parameter {i} holds {describe(p.data)}, not a number"
+            if close(now, want):
                 continue
-            if g != 0 and close(p.data, d + lr * g):
-                return (f"parameter {i} moved uphill, to {p.data:.4f} instead of {want:.4f}: the "
+            if g != 0 and close(now, d + lr * g):
+                return (f"parameter {i} moved uphill, to {now:.4f} instead of {want:.4f}: the "
                         "gradient points uphill, so subtract it (-=, not +=)")
-            if g != 0 and close(p.data, d - g):
+            if g != 0 and close(now, d - g):
                 return f"parameter {i} moved by the whole gradient; multiply it by the learning rate {lr}"
-            if p.data == d and g != 0:
-                return (f"parameter {i} did not change (still {d}); update every parameter in "
-                        "place: p.data -= lr * p.grad")
-            return (f"with data {d}, grad {g} and lr {lr}, parameter {i} became {p.data:.4f}, "
+            if now == d and g != 0:
+                return (f"parameter {i} did not change (still {d}); update every parameter's "
+                        ".data in place")
+            return (f"with data {d}, grad {g} and lr {lr}, parameter {i} became {now:.4f}, "
                     f"but should be {want:.4f}")
-    gd_step([], 0.1)  # no parameters: nothing to do, and no error
+    run(gd_step, [], 0.1, what="gd_step([], 0.1)")  # no parameters: nothing to do, no error
     return None
 
 
@@ -103,7 +109,10 @@ gd_step = Exercise(
     title="One gradient-descent step",
     answer_name="gd_step",
     test=_test_gd_step,
-    hint_text="for each p in params: p.data -= lr * p.grad (minus: the gradient points uphill).",
+    nudge_text="the gradient points uphill; a step of gradient descent goes the other way, "
+               "by an amount the learning rate controls.",
+    hint_text="change each parameter's .data in place: against its gradient (which points "
+              "uphill), scaled by the learning rate; leave .grad as it is.",
     solution_code='''
         def gd_step(params, lr):
             for p in params:
@@ -127,6 +136,15 @@ gd_step = Exercise(
             for p in params:
                 p.data -= lr * p.grad
                 p.grad = 0.0   # zeroing is the loop's job
+    '''],
+    adversaries=['''
+        class Liar(float):            # a wrong number that says it equals everything
+            def __eq__(self, other): return True
+            def __ne__(self, other): return False
+
+        def gd_step(params, lr):
+            for p in params:
+                p.data = Liar(p.data + 100.0)
     '''],
 )
 
@@ -168,15 +186,16 @@ def _same(a, b) -> bool:
 
 
 def _test_train(train):
-    for case in DATASETS:
+    function(train, "train")
+    for case in fresh(DATASETS):
         xs, ys, steps, lr = case["xs"], case["ys"], case["steps"], case["lr"]
         model = _fresh_model(case["seed"])
         reference = _fresh_model(case["seed"])
         want = _reference_train(reference, xs, ys, steps, lr)
-        got = train(model, xs, ys, steps, lr)
-        if not isinstance(got, (list, tuple)):
-            return f"train(...) returned {got!r}; return the list of losses, one per step"
-        got = [_number(l) for l in got]
+        what = f"train(model, xs, ys, {steps}, {lr})"
+        got = floats(run(train, model, fresh(xs), fresh(ys), steps, lr, what=what,
+                         changes=(0,)), what,
+                     advice="return the list of losses, one number per step")
         if len(got) != steps:
             return f"with steps={steps}, train returned {len(got)} losses; return one loss per step"
         if not close(got[0], want[0], rel=1e-7):
@@ -186,7 +205,7 @@ def _test_train(train):
                         "(divide by the number of examples)")
             return (f"the first loss is {got[0]:.6f}, but the mean squared error of the untrained "
                     f"model is {want[0]:.6f}; record loss.data before updating")
-        params = [p.data for p in model.parameters()]
+        params = [to_float(p.data) for p in model.parameters()]
         want_params = [p.data for p in reference.parameters()]
         if _same(got, want) and _same(params, want_params):
             continue
@@ -194,15 +213,14 @@ def _test_train(train):
         no_zero = _reference_train(stale, xs, ys, steps, lr, zero_grad=False)
         if _same(got, no_zero) or _same(params, [p.data for p in stale.parameters()]):
             return ("the first step is right, but later steps use gradients that kept "
-                    "accumulating: call model.zero_grad() before loss.backward() at every step")
+                    "accumulating: clear the old gradients before every backward()")
         start = [p.data for p in _fresh_model(case["seed"]).parameters()]
         if _same(params, start):
-            return ("the parameters never changed: update them after backward() "
-                    "(p.data -= lr * p.grad), and do not zero the gradients between "
-                    "backward() and the update")
+            return ("the parameters never changed: update them after backward(), and do "
+                    "not zero the gradients between backward() and the update")
         if got[-1] > got[0]:
             return (f"the loss went up from {got[0]:.4f} to {got[-1]:.4f}: step against the "
-                    "gradient (p.data -= lr * p.grad)")
+                    "gradient (subtract it)")
         return (f"after {steps} steps the losses are {[round(l, 6) for l in got]}, but the "
                 f"full loop (forward, loss, zero_grad, backward, update) gives "
                 f"{[round(l, 6) for l in want]}")
@@ -213,9 +231,11 @@ train = Exercise(
     title="A training loop that remembers to forget",
     answer_name="train",
     test=_test_train,
-    hint_text=("each step: preds = [model(x) for x in xs]; the mean squared error; "
-               "model.zero_grad(); loss.backward(); p.data -= lr * p.grad for every parameter; "
-               "append loss.data to the list you return."),
+    nudge_text=("every step repeats the same five moves: forward, loss, forget the old "
+                "gradients, backward, update. The order matters."),
+    hint_text=("each step: predictions for every x; their mean squared error; zero the "
+               "model's gradients; backward from the loss; move every parameter against its "
+               "gradient, scaled by lr; and record the loss's number (its .data)."),
     solution_code='''
         def train(model, xs, ys, steps, lr):
             losses = []
@@ -292,14 +312,11 @@ def _lr_datasets():
 
 
 def _test_pick_lr(pick_lr):
+    function(pick_lr, "pick_lr")
     for xs, ys in _lr_datasets():
         n = len(xs)
-        lr = pick_lr(list(xs))
-        if isinstance(lr, Value):
-            return "return a plain number (a float), not a Value"
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)):
-            return f"pick_lr(xs) returned {lr!r}; return a number"
-        if not (math.isfinite(lr) and lr > 0):
+        lr = number(run(pick_lr, list(xs), what="pick_lr(xs)"), "pick_lr(xs)")
+        if not lr > 0:
             return f"pick_lr(xs) returned {lr}; a learning rate is a positive number"
         curvature = 2 * sum(x * x for x in xs) / n
         best = sum(x * y for x, y in zip(xs, ys)) / sum(x * x for x in xs)
@@ -325,8 +342,11 @@ pick_lr = Exercise(
     title="A learning rate that fits the data",
     answer_name="pick_lr",
     test=_test_pick_lr,
-    hint_text=("the loss is a parabola in w with curvature c = 2 * mean(x**2); on a parabola "
-               "lr = 1 / c lands on the minimum in one step, and lr >= 2 / c never settles."),
+    nudge_text=("bigger x make a steeper, narrower loss, which needs smaller steps: the "
+                "learning rate must follow the curvature of L(w), computed from the data."),
+    hint_text=("L(w) is a parabola in w with curvature c = 2 · mean(x²). Section 4 showed "
+               "what happens for η·c below 1, at 1, between 1 and 2, and at 2 or more: choose "
+               "lr from c accordingly."),
     solution_code='''
         def pick_lr(xs):
             curvature = 2 * sum(x * x for x in xs) / len(xs)

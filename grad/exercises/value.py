@@ -1,23 +1,24 @@
 """Notebook 02 (the Value class): negation and subtraction, building a graph, counting nodes."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Optional
 
 from grad.engine import Value
-from grad.exercises import Exercise, close
+from grad.exercises import (Exercise, a_class, attr, close, describe, function, is_value,
+                            run, shown, to_float, whole)
 
-
-def _describe(x: Any) -> str:
-    """A short description of what an answer returned, for messages."""
-    if x is None:
-        return "None"
-    if hasattr(x, "data") and hasattr(x, "_prev"):
-        return f"a Value with data {x.data!r}"
-    return f"{type(x).__name__} {x!r}"[:80]
+_describe = describe
 
 
 def _operands(v: Any) -> tuple:
-    return tuple(getattr(v, "_prev", ()))
+    prev = attr(v, "_prev", "the result")
+    return tuple(prev) if isinstance(prev, (tuple, list)) else ()
+
+
+def _data(v: Any, what: str) -> Any:
+    """v.data, for messages and comparisons (None when it is not a number)."""
+    return to_float(attr(v, "data", what))
 
 
 def _same_objects(got: tuple, expected: tuple) -> bool:
@@ -26,59 +27,57 @@ def _same_objects(got: tuple, expected: tuple) -> bool:
 
 # ---- 1. __neg__ and __sub__ ---------------------------------------------------------------
 def _test_neg_sub(cls: Any) -> Optional[str]:
-    if not isinstance(cls, type):
-        return (f"pass the class itself, as in `ex.neg_sub.check(Value)`; got "
-                f"{_describe(cls)}")
+    a_class(cls, "Value")
     for x, y in [(5.0, 2.0), (-1.5, 4.0), (0.25, -0.75), (3.0, 3.0)]:
-        a, b = cls(x), cls(y)
-        if not hasattr(a, "data"):
-            return f"{cls.__name__}({x}) has no .data attribute"
+        a = run(cls, x, what=f"{cls.__name__}({x})")
+        b = run(cls, y, what=f"{cls.__name__}({y})")
+        if _data(a, f"{cls.__name__}({x})") != x:
+            return f"{cls.__name__}({x}) should hold {x} in .data"
 
-        n = -a
+        n = run(operator.neg, a, what="-a")
         if n is None:
             return "-a gave None: does __neg__ return the new Value?"
         if not isinstance(n, cls):
             return f"-a should be a new {cls.__name__}, got {_describe(n)}"
         if n is a:
             return "-a returned a itself: build and return a new Value instead"
-        if a.data != x:
-            return f"-a changed a.data from {x} to {a.data}: leave the operand alone"
-        if not close(n.data, -x):
-            return f"-Value({x}) has data {n.data}, expected {-x}"
+        if not close(_data(n, "-a"), -x):
+            return f"-Value({x}) has data {shown(attr(n, 'data', '-a'))}, expected {-x}"
         if not _same_objects(_operands(n), (a,)):
             return (f"-a should remember a as its only operand: _prev should be (a,), "
-                    f"got {_operands(n)!r}")
-        if n._op != "neg":
-            return f"-a should have _op 'neg' (so drawings tell it from subtraction), got {n._op!r}"
+                    f"got {shown(attr(n, '_prev', '-a'))}")
+        op = attr(n, "_op", "-a")
+        if op != "neg":
+            return f"-a should have _op 'neg' (so drawings tell it from subtraction), got {shown(op)}"
 
-        s = a - b
+        s = run(operator.sub, a, b, what="a - b")
         if s is None:
             return "a - b gave None: does __sub__ return the new Value?"
         if not isinstance(s, cls):
             return f"a - b should be a new {cls.__name__}, got {_describe(s)}"
         if s is a or s is b:
             return "a - b returned one of its operands: build and return a new Value instead"
-        if a.data != x or b.data != y:
-            return "a - b changed the data of a or b: leave the operands alone"
-        if not close(s.data, x - y):
-            if close(s.data, y - x):
-                return (f"Value({x}) - Value({y}) has data {s.data}, which is b - a: "
+        got = _data(s, "a - b")
+        if not close(got, x - y):
+            if close(got, y - x):
+                return (f"Value({x}) - Value({y}) has data {got}, which is b - a: "
                         "the operands are the wrong way round")
-            return f"Value({x}) - Value({y}) has data {s.data}, expected {x - y}"
-        if s._op != "-":
-            if s._op == "+":
+            return f"Value({x}) - Value({y}) has data {shown(attr(s, 'data', 'a - b'))}, expected {x - y}"
+        op = attr(s, "_op", "a - b")
+        if op != "-":
+            if op == "+":
                 return ("a - b is a '+' node (you probably computed a + (-b)): the numbers "
                         "are right, but here a - b should be one node with _op '-' "
                         "whose operands are (a, b)")
-            return f"a - b should have _op '-', got {s._op!r}"
+            return f"a - b should have _op '-', got {shown(op)}"
         if not _same_objects(_operands(s), (a, b)):
             if _same_objects(_operands(s), (b, a)):
                 return "a - b remembers its operands as (b, a): the order should be (a, b)"
-            return f"a - b should remember _prev == (a, b), got {_operands(s)!r}"
+            return f"a - b should remember _prev == (a, b), got {shown(attr(s, '_prev', 'a - b'))}"
 
-    a = cls(2.0)
-    z = a - a
-    if not (close(z.data, 0.0) and _same_objects(_operands(z), (a, a))):
+    a = run(cls, 2.0, what=f"{cls.__name__}(2.0)")
+    z = run(operator.sub, a, a, what="a - a")
+    if not (close(_data(z, "a - a"), 0.0) and _same_objects(_operands(z), (a, a))):
         return "a - a should have data 0 and _prev (a, a)"
     return None
 
@@ -106,8 +105,11 @@ neg_sub = Exercise(
     title="Negation and subtraction",
     answer_name="Value",
     test=_test_neg_sub,
-    hint_text=("copy the pattern of __mul__: `return Value(-self.data, (self,), 'neg')` for "
-               "__neg__, and `Value(self.data - other.data, (self, other), '-')` for __sub__."),
+    nudge_text=("look at how __mul__ builds its result: a new Value made from the operands' "
+                "numbers, together with a record of where it came from."),
+    hint_text=("follow the pattern of __mul__: each method returns a new Value whose data is "
+               "computed from self.data (and other.data), whose children are the operands in "
+               "order, and whose _op names the operation ('neg' or '-')."),
     solution_code=_CLASS + '''
     # The two new methods. In the notebook each one is a separate `def` with
     # @add_to_class(Value) above it.
@@ -160,38 +162,39 @@ neg_sub = Exercise(
 
 # ---- 2. build a graph ----------------------------------------------------------------------
 def _test_build(build: Any) -> Optional[str]:
-    if not callable(build):
-        return f"build should be a function, got {_describe(build)}"
+    function(build, "build")
     for xv, yv, zv in [(2.0, -3.0, 4.0), (0.5, 1.5, -2.0), (-1.0, 0.0, 3.0)]:
         x, y, z = Value(xv, label="x"), Value(yv, label="y"), Value(zv, label="z")
-        out = build(x, y, z)
+        out = run(build, x, y, z, what=f"build(x={xv}, y={yv}, z={zv})")
         if out is None:
             return "build returned None: end it with `return out`"
-        if not isinstance(out, Value):
+        if not is_value(out):
             return f"build should return the Value out, got {_describe(out)}"
         expected = (xv + yv) * (yv * zv)
-        if not close(out.data, expected):
-            return (f"build(x={xv}, y={yv}, z={zv}) has data {out.data}, expected "
-                    f"(x + y) * (y * z) = {expected}")
-        if not out._prev:
+        got = _data(out, "out")
+        if not close(got, expected):
+            return (f"build(x={xv}, y={yv}, z={zv}) has data {_describe(attr(out, 'data', 'out'))}, "
+                    f"expected (x + y) * (y * z) = {expected}")
+        operands = _operands(out)
+        if not operands:
             return ("out has the right number but no history (_prev is empty): compute it "
                     "with + and * on the Values, not on their .data")
-        if out._op != "*":
-            return f"out should be computed by '*', got _op {out._op!r}"
-        if len(out._prev) != 2:
-            return f"out should have two operands (s, p), got {len(out._prev)}"
-        s, p = out._prev
-        if s._op == "*" and p._op == "+":
+        if attr(out, "_op", "out") != "*":
+            return f"out should be computed by '*', got _op {shown(attr(out, '_op', 'out'))}"
+        if len(operands) != 2:
+            return f"out should have two operands (s, p), got {len(operands)}"
+        s, p = operands
+        s_op, p_op = attr(s, "_op", "s"), attr(p, "_op", "p")
+        if s_op == "*" and p_op == "+":
             return "out's operands are (p, s): compute out = s * p, in that order"
-        if s._op != "+" or not _same_objects(_operands(s), (x, y)):
+        if s_op != "+" or not _same_objects(_operands(s), (x, y)):
             return "out's first operand should be s = x + y, with _prev (x, y)"
-        if p._op != "*" or not _same_objects(_operands(p), (y, z)):
+        if p_op != "*" or not _same_objects(_operands(p), (y, z)):
             return "out's second operand should be p = y * z, with _prev (y, z)"
         for node, name in [(s, "s"), (p, "p"), (out, "out")]:
-            if node.label != name:
-                return f"the value {name} should have label {name!r}, got {node.label!r}"
-        if (x.data, y.data, z.data) != (xv, yv, zv):
-            return "build changed the data of its inputs: leave x, y and z alone"
+            label = attr(node, "label", name)
+            if label != name:
+                return f"the value {name} should have label {name!r}, got {shown(label)}"
     return None
 
 
@@ -199,8 +202,11 @@ build = Exercise(
     title="Build a graph",
     answer_name="build",
     test=_test_build,
-    hint_text=("one line per value, as in the L example: `s = x + y; s.label = 's'`, then p "
-               "and out the same way, and `return out`."),
+    nudge_text=("write one line per new value, in the order the formulas give them, and "
+                "remember that each one needs its label."),
+    hint_text=("compute s, then p, then out with + and * on the Values themselves (not on "
+               "their .data), give each new value its .label right after making it, and "
+               "return out at the end."),
     solution_code='''
         def build(x, y, z):
             s = x + y;    s.label = "s"
@@ -256,12 +262,10 @@ def _graphs() -> list[tuple[str, Value, int]]:
 
 
 def _test_count_nodes(count_nodes: Any) -> Optional[str]:
-    if not callable(count_nodes):
-        return f"count_nodes should be a function, got {_describe(count_nodes)}"
+    function(count_nodes, "count_nodes")
     for description, root, expected in _graphs():
-        got = count_nodes(root)
-        if isinstance(got, bool) or not isinstance(got, int):
-            return f"count_nodes should return a whole number (int), got {_describe(got)}"
+        got = whole(run(count_nodes, root, what="count_nodes(root)"),
+                    f"count_nodes(root) for {description}")
         if got != expected:
             more = ""
             if got < expected:
@@ -278,8 +282,11 @@ count_nodes = Exercise(
     title="Count the values in a graph",
     answer_name="count_nodes",
     test=_test_count_nodes,
-    hint_text=("walk from root through _prev, and collect the values you meet in a set "
-               "(`seen.add(v)`), skipping those already in it; return len(seen)."),
+    nudge_text=("a value reached along two different paths is still one value: how can you "
+                "remember which values you have already met?"),
+    hint_text=("start at root and follow _prev to the operands, again and again (a list of "
+               "values still to visit helps); put every value you meet into a set, so that a "
+               "value met twice is kept once. The answer is the size of that set."),
     solution_code='''
         def count_nodes(root):
             seen = set()
