@@ -1,10 +1,31 @@
-"""What the course's widgets share: a picture of their state for places widgets cannot run."""
+"""What the course's widgets share: a picture of their state for places widgets cannot run,
+a figure that redraws only what moves, and one colour-blind-safe palette."""
 from __future__ import annotations
 
 import base64
 import io
+from typing import Hashable, Iterable, Optional
 
 import ipywidgets as widgets
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+# The Okabe–Ito palette: eight colours that stay apart for every common kind of colour
+# blindness (and in grey scale, by their lightness). Every colour code in the widgets
+# comes from here, and each is paired with a second cue (a word, a line style, a marker).
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+GREY = "#6B6B6B"
+# darker shades of the same hues, for text on white (contrast of at least 4.5 : 1)
+TEXT_GREEN = "#00704F"
+TEXT_ORANGE = "#9A5B00"
+TEXT_RED = "#B23C00"
 
 
 class Explorer(widgets.VBox):
@@ -35,13 +56,100 @@ def png_bundle(fig) -> dict[str, str]:
     return {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii")}
 
 
+class FastFigure:
+    """A figure whose fixed parts are drawn once, so that a redraw costs only what moves.
+
+    Drawing text (ticks, labels, legends) and contour lines is most of matplotlib's time.
+    The artists passed as `moving` (lines, texts, an axis whose limits change) are left
+    out of a background picture, which is drawn once per `key` (e.g. one per surface a
+    widget can show) and kept; `png(key)` pastes that background, draws only the moving
+    artists on it, and encodes the PNG quickly (this is called blitting). `overlays`
+    (opaque legends) must stay on top of the moving artists: they are drawn once per
+    `overlay_key` and afterwards pasted as pixels.
+    """
+
+    def __init__(self, fig, moving: Iterable = (), overlays: Iterable = ()):
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.moving: list = []
+        self.overlays: list = []
+        self._backgrounds: dict = {}
+        self._pasted: dict = {}
+        for artist in moving:
+            self.add(artist)
+        self.set_overlays(overlays)
+
+    def add(self, artist, index: Optional[int] = None) -> None:
+        """Draw `artist` on every redraw (at position `index` of the drawing order)."""
+        artist.set_animated(True)
+        self.moving.insert(len(self.moving) if index is None else index, artist)
+
+    def remove(self, artist) -> None:
+        if artist in self.moving:
+            self.moving.remove(artist)
+
+    def set_overlays(self, artists: Iterable) -> None:
+        """Replace the overlays (pass a new `overlay_key` to `png` whenever they change)."""
+        self.overlays = list(artists)
+        for artist in self.overlays:
+            artist.set_animated(True)
+
+    def png(self, key: Hashable = None, overlay_key: Hashable = None) -> bytes:
+        """The figure as PNG bytes, on the background kept for `key`."""
+        if key not in self._backgrounds:
+            self.canvas.draw()  # everything but the moving artists and the overlays
+            self._backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self._backgrounds[key])
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        pasted = self._pasted.get((key, overlay_key))
+        if pasted is None:
+            renderer = self.canvas.get_renderer()
+            pasted = []
+            for artist in self.overlays:
+                if artist.get_visible():
+                    self.fig.draw_artist(artist)
+                    box = artist.get_window_extent(renderer).padded(2)  # its edges too
+                    pasted.append(self.canvas.copy_from_bbox(box))
+            self._pasted[(key, overlay_key)] = pasted
+        else:
+            for region in pasted:
+                self.canvas.restore_region(region)
+        picture = PIL.Image.frombuffer("RGBA", self.canvas.get_width_height(),
+                                       self.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        picture.save(buffer, format="png", compress_level=1)  # fast; the PNG stays small
+        return buffer.getvalue()
+
+
+def fixed_axis_titles(ax, xlabel: str = "", ylabel: str = "", y_offset: float = 44) -> None:
+    """Axis titles as plain texts, for axes whose ticks are redrawn on every move.
+
+    An axis drawn as a moving artist draws its title too; placed as a text of its own the
+    title joins the background, drawn once. `y_offset` (points) leaves room for the ticks.
+    """
+    if xlabel:
+        ax.annotate(xlabel, (0.5, 0), xycoords="axes fraction", xytext=(0, -22),
+                    textcoords="offset points", ha="center", va="top",
+                    fontsize=ax.xaxis.label.get_fontsize())
+    if ylabel:
+        ax.annotate(ylabel, (0, 0.5), xycoords="axes fraction", xytext=(-y_offset, 0),
+                    textcoords="offset points", ha="right", va="center", rotation=90,
+                    fontsize=ax.yaxis.label.get_fontsize())
+
+
 class DivergenceMarker:
-    """A red line and label, "diverged at step k", on a loss plot; hidden until needed."""
+    """A dashed line and label, "diverged at step k", on a loss plot; hidden until needed."""
 
     def __init__(self, ax, fontsize: int = 11):
-        self.line = ax.axvline(1, color="#b91c1c", lw=1.5, ls="--", visible=False)
-        self.text = ax.text(1, 0.5, "", transform=ax.get_xaxis_transform(), color="#b91c1c",
+        self.line = ax.axvline(1, color=VERMILLION, lw=1.5, ls="--", visible=False)
+        self.text = ax.text(1, 0.5, "", transform=ax.get_xaxis_transform(), color=TEXT_RED,
                             fontsize=fontsize, va="center", visible=False)
+
+    @property
+    def artists(self) -> list:
+        return [self.line, self.text]
 
     def show(self, step, steps: int) -> None:
         """Mark `step` (None hides the marker); the label stays inside a plot of `steps`."""

@@ -3,32 +3,39 @@
 Every change of the learning rate (or of the number of steps) re-trains `y = w x + b`
 from the same starting point with `grad.Value`, then redraws three pictures: the path
 of (w, b) on the loss surface, the loss curve, and the line over the data. A one-line
-verdict names the regime: too small, good, oscillating or diverging.
+verdict names the regime: too small, good, oscillating or diverging. "Good" means what
+the lesson means by it: the final loss is near the best a line can do (within
+GOOD_FACTOR of the least-squares loss), wherever the run started.
 
-Measured on the course's 2-core machine: a slider move (up to 100 steps of gradient
-descent on 20 points with `Value`, then the figure redrawn as a PNG) answers in about
-150 ms (median; up to about 400 ms while the machine is busy with other work). The
-training is 5 to 25 ms of that; drawing the PNG is the rest, which is why the figure's
-fixed parts (contours, data) are drawn once and only the lines are updated.
+The figure's fixed parts (contours, data, legends) are drawn once; a move redraws only
+the lines, the loss plot's axes and the titles.
 """
 from __future__ import annotations
 
-import io
+import base64
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from grad.engine import Value
-from grad.widgets.base import DivergenceMarker, Explorer, png_bundle
+from grad.widgets.base import (BLACK, BLUE, TEXT_GREEN, TEXT_ORANGE, TEXT_RED, VERMILLION, YELLOW,
+                               DivergenceMarker, Explorer, FastFigure, fixed_axis_titles)
 
 START = (-1.0, 3.0)   # (w, b) before the first step: every run starts here
 BLOW_UP = 1e6         # a loss this many times the starting loss counts as diverged
-REGIME_COLORS = {"good": "#15803d", "too small": "#b45309", "oscillating": "#b45309",
-                 "diverging": "#b91c1c"}
+GOOD_FACTOR = 1.25    # "good": a final loss at most this many times the best possible
+LR_RANGE = (1e-3, 1.0)        # the learning-rate slider's ends
+STEPS_RANGE = (5, 100, 5)     # the steps slider: from, to, in steps of
+LARGEST = 1e6         # data and start beyond this size are refused (rescale them)
+# colour-blind-safe text colours; the regime's name is always written too
+REGIME_COLORS = {"good": TEXT_GREEN, "too small": TEXT_ORANGE, "oscillating": TEXT_ORANGE,
+                 "diverging": TEXT_RED}
 
 
 def regression_data(n: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -122,8 +129,15 @@ def _zigzags(path: list[tuple[float, float]]) -> bool:
     return reversals > 0.8 * len(pairs)
 
 
-def judge(run: Run, best_loss: float) -> tuple[str, str]:
-    """Name the regime of a run and say why, in one line."""
+def judge(run: Run, best_loss: float, scale: float = 0.0) -> tuple[str, str]:
+    """Name the regime of a run and say why, in one line.
+
+    A run is good when its final loss is near the best a line can do: at most GOOD_FACTOR
+    times `best_loss`, plus a thousandth of `scale` (the data's own spread, var(y), so that
+    data on an exact line, whose best loss is 0, can be judged too). How far the run came
+    from its start does not count: a run from far away can fall a millionfold and still
+    be far from the minimum.
+    """
     if run.diverged_at is not None:
         return "diverging", (f"diverging: the loss blew up at step {run.diverged_at} "
                              "(each step overshoots further than the last). Take a smaller learning rate.")
@@ -134,18 +148,65 @@ def judge(run: Run, best_loss: float) -> tuple[str, str]:
         return "diverging", (f"diverging: the loss is growing again (from {min(losses):.4g} at its "
                              f"lowest to {losses[-1]:.4g} now); more steps make it explode. "
                              "Take a smaller learning rate.")
-    final, start = losses[-1], losses[0]
-    progress_left = (final - best_loss) / (start - best_loss) if start > best_loss else 0.0
+    final = losses[-1]
+    near = final <= GOOD_FACTOR * best_loss + 1e-3 * scale
+    if best_loss > 0:
+        how_near = f"{(final / best_loss - 1) * 100:.2g}% above the best possible, {best_loss:.4f}"
+    else:
+        how_near = "the best possible is 0"
     if _zigzags(run.path):
         tail = ("it still settles, but a slightly smaller learning rate gets there faster"
-                if progress_left < 1e-3 else
-                f"loss {final:.4f} after {run.steps} steps (best possible {best_loss:.4f})")
+                if near else
+                f"loss {final:.4g} after {run.steps} steps (best possible {best_loss:.4f})")
         return "oscillating", f"oscillating: every step jumps across the valley and overshoots; {tail}."
-    if progress_left > 0.01:
+    if not near:
         return "too small", (f"too small: still far from the minimum after {run.steps} steps "
-                             f"(loss {final:.4f}, best possible {best_loss:.4f}).")
-    return "good", (f"good: the loss is within {max(progress_left, 0) * 100:.2g}% of the best possible "
-                    f"after {run.steps} steps (w = {run.w:.3f}, b = {run.b:.3f}).")
+                             f"(loss {final:.4g}, best possible {best_loss:.4f}); a larger learning "
+                             "rate, or more steps, gets closer.")
+    return "good", (f"good: after {run.steps} steps the loss is {final:.4f}, {how_near} "
+                    f"(w = {run.w:.3f}, b = {run.b:.3f}).")
+
+
+def _numbers(values: object, name: str) -> np.ndarray:
+    """A 1-D array of finite floats no larger than LARGEST, or a clear error."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a list or array of numbers, got {type(values).__name__}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one number per point), got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite numbers only; it has NaN or infinity "
+                         f"at position {int(np.argmin(np.isfinite(array)))}")
+    if array.size and np.max(np.abs(array)) > LARGEST:
+        raise ValueError(f"{name} must lie between -{LARGEST:g} and {LARGEST:g} "
+                         "(rescale the data: the learning-rate slider is made for modest numbers)")
+    return array
+
+
+def _check_lr(lr: object) -> float:
+    low, high = LR_RANGE
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not low <= lr <= high:
+        raise ValueError(f"lr must be a number from {low:g} to {high:g} (the slider's range), got {lr!r}")
+    return float(lr)
+
+
+def _check_steps(steps: object) -> int:
+    low, high, every = STEPS_RANGE
+    if (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
+            or not low <= steps <= high or steps % every):
+        raise ValueError(f"steps must be one of {low}, {low + every}, ..., {high} "
+                         f"(the slider's positions), got {steps!r}")
+    return int(steps)
+
+
+def _short(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0e}"
+
+
+def _log_label(v: float, _=None) -> str:
+    """A log-axis tick as plain text (1e-3, 0.1, 10): far quicker to draw than 10⁻³."""
+    return f"{v:g}" if 1e-3 <= v < 1e4 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
 class LearningRateExplorer(Explorer):
@@ -155,11 +216,12 @@ class LearningRateExplorer(Explorer):
         LearningRateExplorer(x, y)       # your own data
 
     Controls: `lr_slider` (log scale, 0.001 to 1), `steps_slider` (5 to 100). Each change
-    re-trains from the same start (w, b) = START with `grad.Value` and redraws `image`
+    re-trains from the same start (w, b) = `start` with `grad.Value` and redraws `image`
     (a PNG of three panels) and `verdict` (an HTML line); `run` holds the last `Run`.
-    Measured: a slider move answers in about 150 ms (training 5 to 25 ms, drawing the
-    rest; up to about 400 ms on a busy machine), so the sliders act on release
-    (`continuous_update=False`).
+    `x` needs at least two different values (else no line is best), and `lr`, `steps`
+    must be positions of their sliders. The sliders act on release
+    (`continuous_update=False`). Speed (p95 on a 2-core machine, from make bench): a move
+    answers in MOVE_P95 ms over both sliders' whole ranges, the widget builds in BUILD_MS ms.
     """
 
     def __init__(self, x: Optional[Sequence[float]] = None, y: Optional[Sequence[float]] = None,
@@ -168,22 +230,39 @@ class LearningRateExplorer(Explorer):
             raise ValueError("give both x and y, or neither (for the course's data)")
         if x is None:
             x, y = regression_data()
-        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        if self.x.ndim != 1 or self.x.shape != self.y.shape or len(self.x) < 2:
+        self.x, self.y = _numbers(x, "x"), _numbers(y, "y")
+        if self.x.shape != self.y.shape or len(self.x) < 2:
             raise ValueError(f"x and y must be 1-D and of the same length (at least 2), "
                              f"got shapes {self.x.shape} and {self.y.shape}")
-        self.start = (float(start[0]), float(start[1]))
-        self.best_w, self.best_b = np.polyfit(self.x, self.y, 1)
+        if np.ptp(self.x) == 0:
+            raise ValueError(f"x must have at least two different values (all are {self.x[0]:g}): "
+                             "through a single x, every slope fits equally well, so there is no "
+                             "best line to find")
+        lr, steps = _check_lr(lr), _check_steps(steps)
+        try:
+            self.start = tuple(float(v) for v in _numbers(start, "start"))
+        except TypeError:
+            raise TypeError(f"start must be two numbers (w, b), got {start!r}") from None
+        if len(self.start) != 2:
+            raise ValueError(f"start must be two numbers (w, b), got {start!r}")
+        # least squares in closed form: slope cov(x, y) / var(x), line through the means
+        dx, dy = self.x - self.x.mean(), self.y - self.y.mean()
+        self.best_w = float(np.dot(dx, dy) / np.dot(dx, dx))
+        self.best_b = float(self.y.mean() - self.best_w * self.x.mean())
         self.best_loss = float(np.mean((self.best_w * self.x + self.best_b - self.y) ** 2))
+        self.scale = float(np.var(self.y))
         self._surface()
 
+        low, high = LR_RANGE
         self.lr_slider = widgets.FloatLogSlider(
-            value=lr, base=10, min=-3, max=0, step=0.01, description="learning rate",
-            readout_format=".3g", continuous_update=False,
+            value=lr, base=10, min=math.log10(low), max=math.log10(high), step=0.01,
+            description="learning rate", readout_format=".3g", continuous_update=False,
             style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+        first, last, every = STEPS_RANGE
         self.steps_slider = widgets.IntSlider(
-            value=steps, min=5, max=100, step=5, description="steps", continuous_update=False,
-            style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
+            value=steps, min=first, max=last, step=every, description="steps",
+            continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"))
         self.verdict = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.lr_slider.observe(self._on_change, names="value")
@@ -212,14 +291,12 @@ class LearningRateExplorer(Explorer):
     def update(self) -> None:
         """Re-train with the sliders' values, then redraw the picture and the verdict."""
         self.run = descend(self.x, self.y, self.lr_slider.value, self.steps_slider.value, self.start)
-        self.run.regime, self.run.verdict = judge(self.run, self.best_loss)
+        self.run.regime, self.run.verdict = judge(self.run, self.best_loss, self.scale)
         color = REGIME_COLORS[self.run.regime]
         self.verdict.value = (f"<span style='font-size:1.1em; color:{color}'>"
                               f"<b>lr = {self.run.lr:.3g}</b> &nbsp; {self.run.verdict}</span>")
         self._draw()
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+        self.image.value = self.fast.png()
 
     # ---- drawing: the fixed parts once, then only what a run changes --------------------
     def _build_figure(self) -> None:
@@ -228,42 +305,56 @@ class LearningRateExplorer(Explorer):
         self.headline = self.fig.suptitle("", fontsize=14, fontweight="bold")
         ax_surf, ax_loss, ax_fit = self.fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 1]})
         self.ax_surf, self.ax_loss, self.ax_fit = ax_surf, ax_loss, ax_fit
+        legend = {"loc": "upper right", "fontsize": 9, "framealpha": 1, "fancybox": False}
 
         # 1. the path of (w, b) on the loss surface
-        levels = np.geomspace(self.best_loss * 1.05, self.L.max(), 14)
+        low = max(self.best_loss * 1.05, 1e-6 * self.L.max())
+        levels = np.geomspace(low, self.L.max(), 14)
         ax_surf.contour(self.W, self.B, self.L, levels=levels, cmap="viridis", linewidths=1)
-        (self.path_line,) = ax_surf.plot([], [], "-o", color="#dc2626", ms=3, lw=1.3, label="steps")
-        ax_surf.plot(*self.start, "o", color="black", ms=6, label="start")
-        ax_surf.plot(self.best_w, self.best_b, "*", color="gold", mec="black", ms=14,
+        (self.path_line,) = ax_surf.plot([], [], "-o", color=VERMILLION, ms=3, lw=1.3, label="steps")
+        ax_surf.plot(*self.start, "o", color=BLACK, ms=6, label="start")
+        ax_surf.plot(self.best_w, self.best_b, "*", color=YELLOW, mec=BLACK, ms=14,
                      label="least squares")
         ax_surf.set_xlim(*self.w_range)
         ax_surf.set_ylim(*self.b_range)
         ax_surf.set_xlabel("w (slope)")
         ax_surf.set_ylabel("b (intercept)")
         ax_surf.set_title("path on the loss surface")
-        ax_surf.legend(loc="upper right", fontsize=9)
+        legends = [ax_surf.legend(**{**legend, "loc": "best"})]  # away from the start and the star
 
-        # 2. the loss curve, on a log scale
-        (self.loss_line,) = ax_loss.plot([], [], color="#2563eb", lw=2, label="loss")
-        ax_loss.axhline(self.best_loss, color="gray", ls="--", lw=1.2, label="best possible")
-        self.blow_up = DivergenceMarker(ax_loss, fontsize=12)
+        # 2. the loss curve, on a log scale; its axes change with every run, so they move
+        (self.loss_line,) = ax_loss.plot([], [], color=BLUE, lw=2, label="loss")
+        ax_loss.set_ylim(1e-3, 1.0)  # any positive range before the log scale is set
         ax_loss.set_yscale("log")
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss (mean squared error)")
-        ax_loss.legend(loc="lower left", fontsize=9)
+        # (a loss of exactly 0, for data on an exact line, has no place on a log scale)
+        self.best_line = ax_loss.axhline(self.best_loss if self.best_loss > 0 else 1.0,
+                                         color="gray", ls="--", lw=1.2, label="best possible",
+                                         visible=self.best_loss > 0)
+        self.blow_up = DivergenceMarker(ax_loss, fontsize=12)
+        ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        ax_loss.yaxis.set_major_formatter(FuncFormatter(_log_label))
+        ax_loss.yaxis.set_minor_locator(NullLocator())
+        ax_loss.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        fixed_axis_titles(ax_loss, "step", "loss (mean squared error)", y_offset=30)
+        ax_loss.set_title("the loss curve")
+        legends.append(ax_loss.legend(**{**legend, "loc": "lower left"}))
 
         # 3. the data and the line after the last step
         ax_fit.scatter(self.x, self.y, s=22, color="#374151", zorder=3, label="data")
-        self.x_grid = np.linspace(self.x.min() - 0.2, self.x.max() + 0.2, 2)
+        self.x_grid = np.linspace(self.x.min() - 0.2 * np.ptp(self.x), self.x.max() + 0.2 * np.ptp(self.x), 2)
         ax_fit.plot(self.x_grid, self.best_w * self.x_grid + self.best_b, "--", color="gray",
                     lw=1.2, label="least squares")
-        (self.fit_line,) = ax_fit.plot([], [], color="#dc2626", lw=2)
-        span = self.y.max() - self.y.min()
+        (self.fit_line,) = ax_fit.plot([], [], color=VERMILLION, lw=2, label="after the last step")
+        span = np.ptp(self.y) or 1.0
         ax_fit.set_xlim(self.x_grid[0], self.x_grid[1])
         ax_fit.set_ylim(self.y.min() - 0.3 * span, self.y.max() + 0.3 * span)
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
-        ax_fit.legend(loc="upper left", fontsize=9)
+        legends.append(ax_fit.legend(**{**legend, "loc": "upper left"}))
+
+        self.fast = FastFigure(self.fig, [
+            self.path_line, ax_loss.xaxis, ax_loss.yaxis, self.best_line, self.loss_line,
+            *self.blow_up.artists, self.fit_line, ax_fit.title, self.headline], overlays=legends)
 
     def _draw(self) -> None:
         run = self.run
@@ -272,17 +363,16 @@ class LearningRateExplorer(Explorer):
 
         self.loss_line.set_data(np.arange(1, len(run.losses) + 1), run.losses)
         self.ax_loss.set_xlim(0, run.steps + 1)
-        shown = [l for l in run.losses if l > 0] + [self.best_loss]
+        shown = [v for v in run.losses if v > 0] + ([self.best_loss] if self.best_loss > 0 else [])
+        shown = shown or [1e-12, 1.0]   # an exact line from an exact start: nothing to show
         self.ax_loss.set_ylim(min(shown) / 1.6, max(shown) * 1.6)
         self.blow_up.show(run.diverged_at, run.steps)
-        self.ax_loss.set_title("the loss curve")
         self.headline.set_text(f"learning rate {run.lr:.3g}, {run.steps} steps: {run.regime}")
         self.headline.set_color(REGIME_COLORS[run.regime])
 
         self.fit_line.set_data(self.x_grid, run.w * self.x_grid + run.b)
-        self.fit_line.set_label(f"w = {run.w:.3g}, b = {run.b:.3g}")
-        self.ax_fit.legend(loc="upper left", fontsize=9)
-        self.ax_fit.set_title(f"the line after {len(run.path) - 1} steps")
+        self.ax_fit.set_title(f"after {len(run.path) - 1} steps: w = {_short(run.w)}, b = {_short(run.b)}")
 
     def snapshot(self) -> dict[str, str]:
-        return png_bundle(self.fig)
+        # the PNG that update() just drew
+        return {"image/png": base64.b64encode(bytes(self.image.value)).decode("ascii")}

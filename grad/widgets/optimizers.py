@@ -5,19 +5,17 @@ optimizer and its settings; the explorer runs `grad.optim` on two `grad.Value`
 parameters from the surface's starting point and draws the path over the contour
 plot, next to the loss curve. Plain SGD can be overlaid as a faint reference path.
 
-Measured on a busy 2-core machine: a slider move
-answers in about 150 ms at 500 steps and about 220 ms at 1000 steps, of which the
-optimizer steps take 10 to 30 ms and the rest is drawing the PNG. The first switch to a
-surface also draws its contour lines (from a NumPy grid computed once), about 250 ms in
-all; after that each surface's map is reused.
+Each surface's map (its contour lines) is drawn once, the first time it is shown; a
+move then redraws only the paths, the loss curves and the loss plot's axes.
 
 `LiveRace` is a live loss plot with one curve per contestant, for training several
 models side by side in a notebook cell.
 """
 from __future__ import annotations
 
-import io
+import base64
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -25,16 +23,22 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from grad import optim
 from grad.engine import Value
-from grad.widgets.base import DivergenceMarker, Explorer, png_bundle
+from grad.widgets.base import (BLACK, BLUE, BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, TEXT_RED,
+                               YELLOW, DivergenceMarker, Explorer, FastFigure, fixed_axis_titles)
 from grad.widgets.progress import LiveRace  # noqa: F401 (the race in notebook 09)
 
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
-COLORS = {"SGD": "#6b7280", "momentum": "#ea580c", "Nesterov": "#16a34a",
-          "RMSprop": "#7c3aed", "Adam": "#dc2626"}
+# Okabe–Ito colours, told apart with every common kind of colour blindness
+COLORS = {"SGD": GREY, "momentum": ORANGE, "Nesterov": BLUISH_GREEN,
+          "RMSprop": BLUE, "Adam": REDDISH_PURPLE}
 BETA2_CHOICES = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
+LR_RANGE = (1e-4, 1.0)          # the learning-rate slider's ends
+STEPS_RANGE = (10, 1000, 10)    # the steps slider: from, to, in steps of
+BETA_RANGE = (0.0, 0.99)        # momentum and beta1 sliders
 ESCAPE = 1e4  # a coordinate beyond this (far outside every window) counts as diverged
 
 
@@ -148,6 +152,18 @@ def trajectory(surface: Surface, optimizer: str, lr: float, steps: int,
     return Trajectory(np.array(path, dtype=float), losses, diverged_at)
 
 
+def _in_range(value: object, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low:g} to {high:g} (the slider's range), "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _log_label(v: float, _=None) -> str:
+    """A log-axis tick as plain text (1e-8, 0.1, 10): far quicker to draw than 10⁻⁸."""
+    return f"{v:g}" if 1e-3 <= v < 1e4 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
 class OptimizerExplorer(Explorer):
     """Choose a loss surface, an optimizer and its settings; watch the path it takes.
 
@@ -161,8 +177,11 @@ class OptimizerExplorer(Explorer):
     chosen optimizer are disabled. Each change re-runs `trajectory` and redraws `image`
     (a PNG: contour plot with the path, and the loss curve); `status` says where the run
     ended, or that it diverged. `run` and `reference_run` hold the last Trajectories.
-    Measured: a slider move answers in about 150 ms (220 ms at 1000 steps), a first switch
-    to a surface in about 250 ms; sliders update on release (`continuous_update=False`).
+    `lr` and `steps` left at None take the surface's own choice for the optimizer;
+    given, every setting must be a position of its control (a clear ValueError says the
+    range otherwise). Sliders update on release (`continuous_update=False`). Speed (p95
+    on a 2-core machine, from make bench): a move answers in MOVE_P95 ms over every
+    control's whole range, the widget builds in BUILD_MS ms.
     """
 
     def __init__(self, surface: str = "Rosenbrock", optimizer: str = "momentum",
@@ -176,20 +195,35 @@ class OptimizerExplorer(Explorer):
         if beta2 not in BETA2_CHOICES:
             raise ValueError(f"beta2 must be one of {BETA2_CHOICES}, got {beta2!r}")
         s = SURFACES[surface]
+        lr = s.lrs[optimizer] if lr is None else _in_range(lr, "lr", *LR_RANGE)
+        first, last, every = STEPS_RANGE
+        if steps is None:
+            steps = s.steps
+        elif (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
+              or not first <= steps <= last or steps % every):
+            raise ValueError(f"steps must be one of {first}, {first + every}, ..., {last} "
+                             f"(the slider's positions), got {steps!r}")
+        momentum = _in_range(momentum, "momentum", *BETA_RANGE)
+        beta1 = _in_range(beta1, "beta1", *BETA_RANGE)
+        if not isinstance(reference, bool):
+            raise TypeError(f"reference must be True or False, got {reference!r}")
         wide = dict(style={"description_width": "initial"}, layout=widgets.Layout(width="330px"))
         self.surface = widgets.Dropdown(options=list(SURFACES), value=surface,
                                         description="surface", **wide)
         self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer,
                                           description="optimizer", **wide)
-        self.lr = widgets.FloatLogSlider(value=lr or s.lrs[optimizer], base=10, min=-4, max=0,
-                                         step=0.05, description="learning rate",
-                                         readout_format=".2g", continuous_update=False, **wide)
-        self.steps = widgets.IntSlider(value=steps or s.steps, min=10, max=1000, step=10,
+        self.lr = widgets.FloatLogSlider(value=lr, base=10, min=math.log10(LR_RANGE[0]),
+                                         max=math.log10(LR_RANGE[1]), step=0.05,
+                                         description="learning rate", readout_format=".2g",
+                                         continuous_update=False, **wide)
+        self.steps = widgets.IntSlider(value=steps, min=first, max=last, step=every,
                                        description="steps", continuous_update=False, **wide)
-        self.momentum = widgets.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
-                                            description="momentum μ", continuous_update=False, **wide)
-        self.beta1 = widgets.FloatSlider(value=beta1, min=0.0, max=0.99, step=0.01,
-                                         description="β1 (Adam)", continuous_update=False, **wide)
+        self.momentum = widgets.FloatSlider(value=momentum, min=BETA_RANGE[0], max=BETA_RANGE[1],
+                                            step=0.01, description="momentum μ",
+                                            continuous_update=False, **wide)
+        self.beta1 = widgets.FloatSlider(value=beta1, min=BETA_RANGE[0], max=BETA_RANGE[1],
+                                         step=0.01, description="β1 (Adam)",
+                                         continuous_update=False, **wide)
         self.beta2 = widgets.SelectionSlider(options=list(BETA2_CHOICES),
                                              value=beta2, description="β2 (Adam, RMSprop's α)",
                                              continuous_update=False, **wide)
@@ -261,10 +295,8 @@ class OptimizerExplorer(Explorer):
         show_reference = self.reference.value and name != "SGD"
         self.reference_run = self._reference(s) if show_reference else None
         self.status.value = self._describe()
-        self._draw()
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+        legends = self._draw()
+        self.image.value = self.fast.png(s.name, overlay_key=legends)
 
     def _reference(self, s: Surface) -> Trajectory:
         """Plain SGD on surface `s` (it depends only on the surface and the steps: cached)."""
@@ -287,7 +319,7 @@ class OptimizerExplorer(Explorer):
     def _describe(self) -> str:
         run, s = self.run, SURFACES[self.surface.value]
         if run.diverged_at is not None:
-            return (f"<span style='font-size:1.1em; color:#b91c1c'><b>{self._settings()}</b>: "
+            return (f"<span style='font-size:1.1em; color:{TEXT_RED}'><b>{self._settings()}</b>: "
                     f"diverged at step {run.diverged_at} (the steps grew until they left the map). "
                     "Try a smaller learning rate.</span>")
         x, y = run.point
@@ -317,8 +349,12 @@ class OptimizerExplorer(Explorer):
         name = self.surface.value
         if name not in self._maps:
             self._maps[name] = self._draw_surface(SURFACES[name])
-        for other, (ax, _, _) in self._maps.items():
-            ax.set_visible(other == name)
+        for other, (ax, path_line, reference_line) in self._maps.items():
+            if other != name:  # the lines are drawn on every move, whichever map is shown
+                for artist in (ax, path_line, reference_line):
+                    artist.set_visible(False)
+        self._maps[name][0].set_visible(True)
+        self._maps[name][1].set_visible(True)
         return self._maps[name]
 
     def _draw_surface(self, s: Surface) -> tuple:
@@ -331,40 +367,41 @@ class OptimizerExplorer(Explorer):
                        linewidths=0.8)
         else:
             ax.contour(X, Y, Z, levels=22, cmap="viridis", linewidths=0.8)
-        ax.plot(*s.start, "o", color="black", ms=7, zorder=5, label="start")
+        ax.plot(*s.start, "o", color=BLACK, ms=7, zorder=5, label="start")
         for i, m in enumerate(s.minima):
-            ax.plot(*m, "*", color="gold", mec="black", ms=16, zorder=5,
+            ax.plot(*m, "*", color=YELLOW, mec=BLACK, ms=16, zorder=5,
                     label="minimum" if i == 0 else None)
-        (reference_line,) = ax.plot([], [], "-", color="#374151", lw=1.8, alpha=0.5,
-                                    label="plain SGD")
+        (reference_line,) = ax.plot([], [], "-", color=GREY, lw=3, alpha=0.45, label="plain SGD")
         (path_line,) = ax.plot([], [], "-o", ms=2.5, lw=1.6, zorder=4)
         ax.set_xlim(*s.xlim)
         ax.set_ylim(*s.ylim)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.set_title(f"{s.name}: {s.formula}")
+        self.fast.add(reference_line, index=0)
+        self.fast.add(path_line, index=1)
         return ax, path_line, reference_line
 
-    def _draw(self) -> None:
+    def _draw(self) -> tuple:
+        """Move the runs into the lines; returns what the legends say (they change rarely)."""
         s, run, ref = SURFACES[self.surface.value], self.run, self.reference_run
         name = self.optimizer.value
         ax_map, path_line, reference_line = self._map()
         path_line.set_data(run.path[:, 0], run.path[:, 1])
         path_line.set_color(COLORS[name])
-        path_line.set_label(name + (" (diverged)" if run.diverged_at else ""))
+        label = name + (" (diverged)" if run.diverged_at else "")
+        path_line.set_label(label)
         reference_line.set_visible(ref is not None)
-        reference_line.set_label(f"plain SGD, lr = {s.lrs['SGD']:g}" if ref is not None else "_hidden")
+        ref_label = f"plain SGD, lr = {s.lrs['SGD']:g}" if ref is not None else "_hidden"
+        reference_line.set_label(ref_label)
         if ref is not None:
             reference_line.set_data(ref.path[:, 0], ref.path[:, 1])
-        ax_map.legend(loc="lower right", fontsize=9, framealpha=0.9)
 
-        # the loss panel keeps its artists and only gets new data (rebuilding ticks is slow)
         ax = self.ax_loss
         shown = []
-        for line, r, label in [(self.loss_line, run, name),
-                               (self.reference_loss_line, ref, f"plain SGD, lr = {s.lrs['SGD']:g}")]:
+        for line, r, text in [(self.loss_line, run, label), (self.reference_loss_line, ref, ref_label)]:
             line.set_visible(r is not None)
-            line.set_label(label if r is not None else "_hidden")
+            line.set_label(text if r is not None else "_hidden")
             if r is not None:
                 gap = np.maximum(np.array(r.losses) - s.min_loss, 1e-16)
                 line.set_data(np.arange(len(gap)), gap)
@@ -375,20 +412,35 @@ class OptimizerExplorer(Explorer):
         ax.set_xlim(0, self.steps.value)
         self.blow_up.show(run.diverged_at, self.steps.value)
         ax.set_title(self._settings())
-        ax.legend(loc="lower left", fontsize=9)
+
+        key = (s.name, label, ref_label)
+        if key != getattr(self, "_legend_key", None):  # new words in a legend: make them anew
+            self._legend_key = key
+            style = {"fontsize": 9, "framealpha": 1, "fancybox": False}
+            self.fast.set_overlays([ax_map.legend(loc="lower right", **style),
+                                    ax.legend(loc="lower left", **style)])
+        return key
 
     def _build_loss_panel(self) -> None:
         ax = self.ax_loss
-        (self.reference_loss_line,) = ax.plot([], [], color="#374151", alpha=0.5, lw=2)
+        (self.reference_loss_line,) = ax.plot([], [], color=GREY, alpha=0.45, lw=3)
         (self.loss_line,) = ax.plot([], [], lw=2)
         self.blow_up = DivergenceMarker(ax)
+        ax.set_ylim(1e-3, 1.0)
         ax.set_yscale("log")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss − minimum loss")
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        ax.yaxis.set_major_formatter(FuncFormatter(_log_label))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        fixed_axis_titles(ax, "step", "loss − minimum loss", y_offset=30)
         ax.grid(alpha=0.3)
+        # the loss panel's axes change with every run: they are drawn on every move
+        self.fast = FastFigure(self.fig, [ax.xaxis, ax.yaxis, self.reference_loss_line,
+                                          self.loss_line, *self.blow_up.artists, ax.title])
 
     def snapshot(self) -> dict[str, str]:
-        return png_bundle(self.fig)
+        # the PNG that update() just drew
+        return {"image/png": base64.b64encode(bytes(self.image.value)).decode("ascii")}
 
 
 _GRIDS: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}

@@ -23,29 +23,34 @@ redrawn.
 from __future__ import annotations
 
 import base64
-import io
 import math
 import numbers
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from grad.losses import binary_cross_entropy_with_logits
-from grad.nn import MLP, Layer, l2_penalty
+from grad.nn import MLP, Layer
 from grad.optim import Adam
-from grad.widgets.base import Explorer
+from grad.widgets._arrays import ArrayMLP
+from grad.widgets.base import BLACK, BLUE, ORANGE, VERMILLION, YELLOW, Explorer, FastFigure
 
 ALPHAS = (0.0, 3e-4, 3e-3, 3e-2, 0.3)   # factors of ten: the usual way to search for alpha
-TRAIN_COLOR, TEST_COLOR = "#2563eb", "#ea580c"
-CLASS_COLORS = ("#1d4ed8", "#dc2626")  # class 0, class 1
-# the background: light blue where the model says class 0, light red where it says class 1
-BACKGROUND = LinearSegmentedColormap.from_list("moons", ["#bfdbfe", "#ffffff", "#fecaca"])
+# colour-blind-safe colours, each with a second cue: train solid with circles, test dashed
+# with squares; class 0 drawn as circles, class 1 as triangles
+TRAIN_COLOR, TEST_COLOR = BLUE, ORANGE
+CLASS_COLORS = (BLUE, VERMILLION)      # class 0, class 1
+CLASS_MARKERS = ("o", "^")
+# the background: light blue where the model says class 0, light vermillion for class 1
+BACKGROUND = LinearSegmentedColormap.from_list("moons", ["#b3d4ea", "#ffffff", "#f3c8a8"])
+MAX_ALPHAS = 20       # each alpha is one training run at construction
+MAX_STEPS = 1000
+MAX_WIDTH = 64        # units per hidden layer
 
 
 def make_moons(n_samples: int = 100, noise: float = 0.0,
@@ -96,25 +101,16 @@ def mlp_scores(model: MLP, X: np.ndarray) -> np.ndarray:
     model's current weights, but for thousands of points at once. Dropout is skipped, as
     in evaluation mode.
     """
-    h = np.asarray(X, dtype=float)
-    for layer in model.layers:
-        if not isinstance(layer, Layer):
-            continue  # Dropout: off when evaluating
-        W = np.array([[w.data for w in n.w] for n in layer.neurons])
-        b = np.array([n.b.data for n in layer.neurons])
-        z = h @ W.T + b
-        act = layer.neurons[0].activation
-        if act == "relu":
-            h = np.maximum(z, 0.0)
-        elif act == "tanh":
-            h = np.tanh(z)
-        elif act == "sigmoid":
-            h = 1.0 / (1.0 + np.exp(-z))
-        else:
-            h = z
+    h = ArrayMLP(model)(X)
     if h.shape[1] != 1:
         raise ValueError(f"mlp_scores needs a model with one output, this one has {h.shape[1]}")
     return h[:, 0]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)), without overflow for large |z|."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def bce_numpy(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -165,30 +161,30 @@ def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), ste
     finally:
         random.setstate(state)
     run = Run(alpha, model)
-    xs = [[float(a), float(b)] for a, b in X_train]
-    labels = [float(v) for v in y_train]
-    opt = Adam(model.parameters(), lr=lr)
-
+    net = ArrayMLP(model)
+    opt = Adam(net.parameters(), lr=lr)
     X_all, n_train = np.vstack([X_train, X_test]), len(X_train)
+    labels = np.asarray(y_train, dtype=float)
 
-    def measure() -> None:
-        scores = mlp_scores(model, X_all)      # one pass over the weights for both sets
+    start = time.perf_counter()
+    for step in range(steps + 1):
+        # one pass over both sets: the measurement after the last step, and this step's loss
+        scores = net(X_all)[:, 0]
         s_train, s_test = scores[:n_train], scores[n_train:]
         run.train_loss.append(bce_numpy(s_train, y_train))
         run.test_loss.append(bce_numpy(s_test, y_test))
         run.train_acc.append(float(np.mean((s_train > 0) == (y_train > 0.5))))
         run.test_acc.append(float(np.mean((s_test > 0) == (y_test > 0.5))))
-
-    start = time.perf_counter()
-    measure()
-    for _ in range(steps):
-        loss = binary_cross_entropy_with_logits([model(x) for x in xs], labels)
-        if alpha:
-            loss = loss + alpha * l2_penalty(model.parameters())
-        opt.zero_grad()
-        loss.backward()
+        if step == steps:
+            break
+        d_scores = np.zeros((len(X_all), 1))   # d loss / d score: only training points count
+        d_scores[:n_train, 0] = (_sigmoid(s_train) - labels) / n_train
+        net.backward(d_scores)
+        if alpha:                              # d (alpha * sum of p**2) / d p = 2 alpha p
+            for p in net.parameters():
+                p.grad = p.grad + 2 * alpha * p.data
         opt.step()
-        measure()
+    net.copy_to(model)
     run.milliseconds = 1000 * (time.perf_counter() - start)
     return run
 
@@ -237,7 +233,39 @@ def run_from_history(data: tuple, alpha: float, model: MLP, history: Mapping[str
 
 
 def _label(alpha: float) -> str:
-    return "0" if alpha == 0 else f"{alpha:.0e}".replace("e-0", "e-")
+    """alpha as the slider writes it (0, 3e-4, 1.5e-3): as few digits as give the number back."""
+    if alpha == 0:
+        return "0"
+    for digits in range(17):
+        text = f"{alpha:.{digits}e}"
+        if float(text) == alpha:
+            break
+    return text.replace("e-0", "e-").replace("e+00", "").replace("e+0", "e")
+
+
+def _check_data(data: object) -> tuple:
+    """(X_train, y_train, X_test, y_test): points with 2 finite coordinates, labels 0 or 1."""
+    if not isinstance(data, (tuple, list)) or len(data) != 4:
+        raise ValueError("data must be (X_train, y_train, X_test, y_test)")
+    arrays = []
+    for name, d, ndim in zip(("X_train", "y_train", "X_test", "y_test"), data, (2, 1, 2, 1)):
+        try:
+            a = np.asarray(d, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be an array of numbers") from None
+        if a.ndim != ndim or (ndim == 2 and a.shape[1] != 2) or len(a) < 1:
+            want = "one row (x1, x2) per point" if ndim == 2 else "one label per point"
+            raise ValueError(f"{name} must have {want}, got shape {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must hold finite numbers only (no NaN or inf)")
+        if ndim == 1 and not np.all((a == 0) | (a == 1)):
+            raise ValueError(f"{name} must hold labels 0 and 1 only, got {sorted(set(a.tolist()))[:5]}")
+        arrays.append(a)
+    for X, y, which in ((arrays[0], arrays[1], "train"), (arrays[2], arrays[3], "test")):
+        if len(X) != len(y):
+            raise ValueError(f"X_{which} and y_{which} must have one label per point, "
+                             f"got {len(X)} points and {len(y)} labels")
+    return tuple(arrays)
 
 
 class RegularizationExplorer(Explorer):
@@ -266,16 +294,34 @@ class RegularizationExplorer(Explorer):
                  hidden: Sequence[int] = (8, 8), steps: int = 100, lr: float = 0.08,
                  data: Optional[tuple] = None, seed: int = 1,
                  trained: Optional[Mapping[float, tuple]] = None):
+        if isinstance(alphas, (str, bytes)) or not isinstance(alphas, Iterable):
+            raise TypeError(f"alphas must be a list of L2 strengths, got {alphas!r}")
         self.alphas = tuple(sorted({_check_alpha(a) for a in alphas}))
-        if len(self.alphas) < 2:
-            raise ValueError("give at least two different alphas to compare")
+        if not 2 <= len(self.alphas) <= MAX_ALPHAS:
+            raise ValueError(f"give from 2 to {MAX_ALPHAS} different alphas to compare "
+                             f"(each is trained when the explorer is made), got {len(self.alphas)}")
         alpha = self.alphas[0] if alpha is None else _check_alpha(alpha)
         if alpha not in self.alphas:
             raise ValueError(f"alpha={alpha} is not among the alphas {self.alphas}")
-        self.data = moons_split() if data is None else tuple(np.asarray(d, dtype=float) for d in data)
-        if len(self.data) != 4:
-            raise ValueError("data must be (X_train, y_train, X_test, y_test)")
+        if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Iterable):
+            raise TypeError(f"hidden must be a list of layer widths such as (8, 8), got {hidden!r}")
+        hidden = tuple(hidden)
+        for width in hidden:
+            if isinstance(width, bool) or not isinstance(width, numbers.Integral) \
+                    or not 1 <= width <= MAX_WIDTH:
+                raise ValueError(f"each hidden layer width must be a whole number from 1 to "
+                                 f"{MAX_WIDTH}, got {width!r} in hidden={hidden!r}")
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) \
+                or not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (0 < lr and math.isfinite(lr)):
+            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be a whole number, got {seed!r}")
+        self.data = moons_split() if data is None else _check_data(data)
         self.steps = steps
+        if trained is not None and not isinstance(trained, Mapping):
+            raise TypeError(f"trained must map alphas to (model, history) pairs, got {trained!r}")
         given: dict[float, Run] = {}
         for a, pair in (trained or {}).items():
             a = _check_alpha(a)
@@ -347,26 +393,32 @@ class RegularizationExplorer(Explorer):
         ax_b, ax_l, ax_a = self.fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.15, 1, 1]})
         self.ax_boundary, self.ax_loss, self.ax_acc = ax_b, ax_l, ax_a
 
-        # 1. boundary: the probability of class 1 as a background, the 0.5 line in black
+        # 1. boundary: the probability of class 1 as a background, the 0.5 line in black;
+        # all of it changes with alpha, so it is drawn on every move (the points over it)
         self.background = ax_b.imshow(np.zeros_like(self.grid_x), extent=self.extent, origin="lower",
                                       cmap=BACKGROUND, vmin=0, vmax=1, aspect="auto",
                                       interpolation="bilinear")
         self.contour = None
+        self._colored: dict[float, np.ndarray] = {}
+        points = []
         for k in (0, 1):
-            ax_b.scatter(*X_test[y_test == k].T, s=10, color=CLASS_COLORS[k], alpha=0.45, lw=0,
-                         label="test points" if k == 0 else None)
+            points.append(ax_b.scatter(*X_test[y_test == k].T, s=12, color=CLASS_COLORS[k],
+                                       marker=CLASS_MARKERS[k], alpha=0.5, lw=0,
+                                       label=f"test, class {k}"))
         for k in (0, 1):
-            ax_b.scatter(*X_train[y_train == k].T, s=55, color=CLASS_COLORS[k], edgecolor="black",
-                         lw=1.2, zorder=3, label="training points" if k == 0 else None)
+            points.append(ax_b.scatter(*X_train[y_train == k].T, s=60, color=CLASS_COLORS[k],
+                                       marker=CLASS_MARKERS[k], edgecolor="black", lw=1.2,
+                                       zorder=3, label=f"training, class {k}"))
         ax_b.set_xlim(*self.extent[:2])
         ax_b.set_ylim(*self.extent[2:])
         ax_b.set_xlabel("$x_1$")
         ax_b.set_ylabel("$x_2$")
-        ax_b.legend(loc="lower left", fontsize=9, framealpha=0.9)
+        ax_b.grid(False)
+        legend = ax_b.legend(loc="lower left", fontsize=8, framealpha=1, fancybox=False, ncol=2)
 
         # 2. loss curves, on the same scale for every alpha
         (self.train_line,) = ax_l.plot([], [], color=TRAIN_COLOR, lw=2, label="train loss")
-        (self.test_line,) = ax_l.plot([], [], color=TEST_COLOR, lw=2, label="test loss")
+        (self.test_line,) = ax_l.plot([], [], color=TEST_COLOR, lw=2, ls="--", label="test loss")
         top = max(max(r.test_loss + r.train_loss) for r in self.runs.values())
         ax_l.set_xlim(0, self.steps)
         ax_l.set_ylim(0, min(top, 3.0) * 1.05)
@@ -378,8 +430,10 @@ class RegularizationExplorer(Explorer):
         xs = np.arange(len(self.alphas))
         table = self.table()
         ax_a.plot(xs, [100 * t for _, t, _ in table], "-o", color=TRAIN_COLOR, label="train")
-        ax_a.plot(xs, [100 * t for _, _, t in table], "-o", color=TEST_COLOR, label="test")
-        self.marker = ax_a.axvline(0, color="#fde047", lw=16, alpha=0.8, zorder=0)
+        ax_a.plot(xs, [100 * t for _, _, t in table], "--s", color=TEST_COLOR, label="test")
+        # the current alpha: rings around its two points, over a band (drawn over the curves)
+        (self.marker,) = ax_a.plot([], [], "o", ms=15, mfc="none", mec=BLACK, mew=2)
+        self.band = ax_a.axvspan(-0.3, 0.3, color=YELLOW, alpha=0.35, lw=0)
         ax_a.set_xlim(-0.5, len(xs) - 0.5)
         ax_a.set_xticks(xs)
         ax_a.set_xticklabels([_label(a) for a in self.alphas], rotation=35)
@@ -389,15 +443,27 @@ class RegularizationExplorer(Explorer):
         ax_a.set_title("accuracy after training, every α")
         ax_a.legend(loc="lower left", fontsize=10)
 
+        # the background image covers the boundary panel, so what lies on it moves with it
+        self.fast = FastFigure(self.fig, [self.background, *points, *ax_b.spines.values(),
+                                          ax_b.title, self.train_line, self.test_line,
+                                          ax_l.title, self.band, self.marker], overlays=[legend])
+
     def update(self) -> None:
         """Redraw everything for the slider's alpha."""
         alpha, run = self.alpha, self.run
         scores = self.grid_scores[alpha]
-        self.background.set_data(1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30))))
+        # the colours of P(class 1), computed once per alpha (colouring is half the drawing time)
+        if alpha not in self._colored:
+            self._colored[alpha] = BACKGROUND(_sigmoid(scores), bytes=True)
+        self.background.set_data(self._colored[alpha])
         if self.contour is not None:
+            self.fast.remove(self.contour)
             self.contour.remove()
-        self.contour = self.ax_boundary.contour(self.grid_x, self.grid_y, scores, levels=[0.0],
-                                                colors="black", linewidths=2)
+        self.contour = None
+        if scores.min() < 0 < scores.max():  # a model that says one class everywhere has no line
+            self.contour = self.ax_boundary.contour(self.grid_x, self.grid_y, scores, levels=[0.0],
+                                                    colors="black", linewidths=2)
+            self.fast.add(self.contour, index=1)  # over the background image, below the points
         self.ax_boundary.set_title(f"α = {_label(alpha)}: train {100 * run.train_acc[-1]:.0f}%, "
                                    f"test {100 * run.test_acc[-1]:.0f}% correct")
 
@@ -407,7 +473,9 @@ class RegularizationExplorer(Explorer):
         gap = round(run.test_loss[-1] - run.train_loss[-1], 2) + 0.0  # no "-0.00"
         self.ax_loss.set_title(f"loss per step (final test - train: {gap:.2f})")
 
-        self.marker.set_xdata([self.alphas.index(alpha)] * 2)
+        k = self.alphas.index(alpha)
+        self.marker.set_data([k, k], [100 * run.train_acc[-1], 100 * run.test_acc[-1]])
+        self.band.set_x(k - 0.3)
 
         baseline = self.runs[self.alphas[0]].sum_of_squares
         self.verdict = self.judge(alpha)
@@ -416,9 +484,7 @@ class RegularizationExplorer(Explorer):
             f"{100 * run.train_acc[-1]:.1f}%, test accuracy {100 * run.test_acc[-1]:.1f}%, "
             f"sum of squared weights {run.sum_of_squares:.1f} "
             f"(at α = {_label(self.alphas[0])}: {baseline:.1f})<br>{self.verdict}</span>")
-        buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+        self.image.value = self.fast.png()
 
     def snapshot(self) -> dict[str, str]:
         # the PNG that update() just drew: the same picture, without drawing it twice
