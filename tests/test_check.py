@@ -63,3 +63,27 @@ def test_secant_slope_of_a_plain_function():
     assert secant_slope(f, 2.0, 0.5, "central") == pytest.approx(8.0)
     with pytest.raises(ValueError, match="forward' or 'central"):
         secant_slope(f, 2.0, 0.5, "backward")
+
+
+@pytest.mark.parametrize("h, error", [(0, ValueError), (0.0, ValueError), (float("inf"), ValueError),
+                                      (float("nan"), ValueError), ("1e-6", TypeError)])
+def test_the_step_must_be_a_finite_number_other_than_zero(h, error):
+    from grad.check import secant_slope
+    with pytest.raises(error, match="h must be"):
+        numerical_grad(lambda x: x * x, Value(1.0), h=h)
+    with pytest.raises(error, match="h must be"):
+        secant_slope(lambda x: x * x, 1.0, h)
+    with pytest.raises(error, match="h must be"):
+        gradcheck(lambda x: x * x, Value(1.0), h=h)
+    assert secant_slope(lambda x: x * x, 1.0, -0.5) == pytest.approx(1.5)  # a step back is fine
+
+
+@pytest.mark.parametrize("tolerances", [dict(atol=-1.0), dict(rtol=-1e-3), dict(atol=float("nan"))])
+def test_tolerances_must_be_at_least_zero(tolerances):
+    with pytest.raises(ValueError, match="tol must be a number >= 0"):
+        gradcheck(lambda x: x * x, Value(1.0), **tolerances)
+
+
+def test_gradcheck_reports_a_nan_gradient_as_a_disagreement():
+    result = gradcheck(lambda x: (x * float("nan")).relu() + x, Value(1.0))
+    assert not result and "disagrees" in str(result)

@@ -100,3 +100,113 @@ def test_cross_entropy_is_stable_for_huge_scores():
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- the same rules for every loss ---------------------------------------------------------
+import numpy as np  # noqa: E402
+
+nan, inf = math.nan, math.inf
+
+# each loss with a valid batch of two examples: (call(outputs, targets, **kw), outputs, targets)
+LOSSES = {
+    "mse": (mse, [0.5, -1.0], [1.0, 0.0]),
+    "hinge": (hinge, [0.5, -1.0], [1, -1]),
+    "bce": (binary_cross_entropy_with_logits, [0.5, -1.0], [1.0, 0.0]),
+    "cross_entropy": (cross_entropy, [[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]], [2, 0]),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_numpy_inputs_give_the_same_loss(name):
+    loss, outputs, targets = LOSSES[name]
+    expected = loss([_values(o) for o in outputs] if name == "cross_entropy" else _values(outputs),
+                    targets).data
+    assert loss(np.array(outputs), np.array(targets)).data == expected
+    assert loss(tuple(outputs), tuple(targets)).data == expected
+    assert loss(outputs, targets).data == expected  # plain numbers become constants
+
+
+def _values(xs):
+    return [Value(x) for x in xs]
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("reduction", ["avg", "Mean", None, "bogus"])
+def test_reduction_must_be_one_of_pytorchs(name, reduction):
+    loss, outputs, targets = LOSSES[name]
+    with pytest.raises(ValueError, match=r"reduction must be one of \('mean', 'sum', 'none'\)"):
+        loss(outputs, targets, reduction=reduction)
+
+
+def test_one_example_cross_entropy_checks_reduction_and_gives_its_loss_for_each():
+    scores = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match="reduction"):
+        cross_entropy(scores, 0, reduction="bogus")
+    values = {r: cross_entropy(scores, 0, reduction=r).data for r in ("mean", "sum", "none")}
+    assert len(set(values.values())) == 1
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_mismatched_lengths_are_value_errors_never_a_shortened_batch(name):
+    loss, outputs, targets = LOSSES[name]
+    with pytest.raises(ValueError, match="pair up one to one"):
+        loss(outputs, list(targets) * 2)
+    with pytest.raises(ValueError, match="pair up one to one"):
+        loss(outputs[:1], targets)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_a_nan_output_gives_a_nan_loss(name):
+    loss, outputs, targets = LOSSES[name]
+    if name == "cross_entropy":
+        rows = [_values(r) for r in outputs]
+        rows[0][1] = Value(nan)
+        leaves = rows[0]
+        out = loss(rows, targets)
+    else:
+        leaves = _values(outputs)
+        leaves[0] = Value(nan)
+        out = loss(leaves, targets)
+    out.backward()
+    assert math.isnan(out.data)
+    if name == "hinge":  # relu passes the gradient on at NaN, as PyTorch's does: -label / n
+        assert leaves[0].grad == -0.5
+    else:
+        assert math.isnan(leaves[0].grad)
+
+
+def test_nan_labels_propagate_and_bad_labels_are_refused():
+    assert math.isnan(mse([Value(1.0)], [nan]).data)
+    assert math.isnan(hinge([Value(1.0)], [nan]).data)
+    assert math.isnan(binary_cross_entropy_with_logits([Value(1.0)], [nan]).data)
+    with pytest.raises(TypeError, match="whole number"):
+        cross_entropy([1.0, 2.0], nan)
+    with pytest.raises(TypeError, match="whole number"):
+        cross_entropy([[1.0, 2.0]], [np.float64(1.0)])
+    with pytest.raises(TypeError, match="whole number"):
+        cross_entropy([1.0, 2.0], True)
+    with pytest.raises(IndexError, match="out of range for 3 classes"):
+        cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
+    assert cross_entropy([1.0, 2.0], np.int64(1)).data == cross_entropy([1.0, 2.0], 1).data
+    with pytest.raises(TypeError, match="one label"):
+        cross_entropy([1.0, 2.0], [1])
+    with pytest.raises(TypeError, match="margin"):
+        hinge([1.0], [1], margin="1")
+
+
+def test_infinite_scores_give_pytorchs_cross_entropy():
+    s = [Value(-inf), Value(0.0)]
+    assert cross_entropy(s, 0).data == inf and cross_entropy(s, 1).data == 0.0
+    assert math.isnan(cross_entropy([Value(inf), Value(0.0)], 1).data)
+    z = Value(inf)
+    loss = binary_cross_entropy_with_logits(z, 0.0)
+    loss.backward()
+    assert (loss.data, z.grad) == (inf, 1.0)
+    assert math.isnan(binary_cross_entropy_with_logits(inf, 1.0).data)  # (1 - 1) * inf, as in torch
+
+
+def test_empty_input_is_refused():
+    for call in (lambda: softmax([]), lambda: cross_entropy([], 0), lambda: cross_entropy([[]], [0]),
+                 lambda: hinge([], []), lambda: binary_cross_entropy_with_logits([], [])):
+        with pytest.raises(ValueError, match="at least one"):
+            call()

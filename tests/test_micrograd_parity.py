@@ -68,3 +68,23 @@ def test_demo_training_step_matches_micrograd():
         loss_ours, g_ours = ours(k)
         assert loss_ours == pytest.approx(loss_theirs, rel=1e-12)
         assert g_ours == pytest.approx(g_theirs, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("x", [float("nan"), float("inf"), -float("inf"), -0.0])
+def test_special_values_match_micrograd_except_relus_slope_at_nan(x):
+    """Both engines keep NaN and inf through + - * and relu (micrograd's relu is the same
+    `0 if x < 0 else x`). The one difference is deliberate: at NaN our relu passes the
+    gradient on, as PyTorch's does, where micrograd's `(out > 0) * grad` gives 0."""
+    import math
+    for k, f in enumerate((lambda v: (v * 2 + 1).relu() - v, lambda v: v * v + (-v).relu())):
+        ours, theirs = Value(x), mg.Value(x)
+        out_ours, out_theirs = f(ours), f(theirs)
+        assert repr(out_ours.data) == repr(float(out_theirs.data))
+        out_ours.backward()
+        out_theirs.backward()
+        if math.isnan(x) and k == 0:  # relu passes 2 on (ours) or 0 (micrograd), then -1
+            assert (ours.grad, theirs.grad) == (1.0, -1.0)
+        else:
+            assert repr(ours.grad) == repr(float(theirs.grad))
+    relu_ours, relu_theirs = Value(x).relu(), mg.Value(x).relu()
+    assert repr(relu_ours.data) == repr(float(relu_theirs.data))

@@ -103,3 +103,42 @@ def test_unknown_activation():
 
 def test_a_one_neuron_hidden_layer_feeds_the_next_layer():
     assert len(MLP(2, [1, 3])([1.0, 2.0])) == 3
+
+
+def test_zero_grad_set_to_none_then_backward():
+    model = MLP(2, [3, 1])
+    model.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in model.parameters())
+    model([1.0, -2.0]).backward()  # starts every None grad afresh
+    assert all(isinstance(p.grad, float) for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_a_nan_input_comes_out_as_nan():
+    import math
+    for activation in ("relu", "tanh", "sigmoid", "linear"):
+        assert math.isnan(MLP(2, [3, 1], activation=activation)([float("nan"), 0.0]).data)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (lambda n: dict(activation="softplus"), ValueError, "activation must be one of"),
+    (lambda n: dict(activation=None), ValueError, "activation must be one of"),
+    (lambda n: dict(output_activation="soft"), ValueError, "output_activation must be one of"),
+    (lambda n: dict(dropout=-5), ValueError, "between 0 and 1"),
+    (lambda n: dict(dropout="0.5"), TypeError, "between 0 and 1"),
+    (lambda n: dict(init="glorot"), ValueError, "init must be one of"),
+    (lambda n: dict(init=["uniform"] * (n + 1)), ValueError, "initializers for"),
+    (lambda n: dict(init=[[1]] * n), ValueError, "init must be one of"),
+])
+@pytest.mark.parametrize("nouts", [[1], [4, 1]], ids=["no hidden layer", "one hidden layer"])
+def test_every_mlp_argument_is_checked_whatever_the_layers(kwargs, error, message, nouts):
+    with pytest.raises(error, match=message):
+        MLP(2, nouts, **kwargs(len(nouts)))
+
+
+@pytest.mark.parametrize("make", [lambda: Neuron(2, activation="bogus"), lambda: Neuron(2, fan_out=0),
+                                  lambda: Layer(2, 3, activation=3), lambda: Neuron(True)])
+def test_neuron_and_layer_arguments_are_checked(make):
+    with pytest.raises((ValueError, TypeError)):
+        make()
