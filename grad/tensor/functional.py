@@ -269,7 +269,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 # ---- losses ----------------------------------------------------------------------------------
 def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of integer class labels against raw scores, as PyTorch's:
-    logits (N, C) with labels (N,); one example, logits (C,) with one label; or logits
+    logits (N, C) with labels (N,); one example, logits (C,) with a 0-d label; or logits
     (N, C, d1, ...) with labels (N, d1, ...), one class per position. `reduction` 'mean'
     (over every label), 'sum' or 'none' (one loss per label, in the labels' shape)."""
     logits = _lift(logits)
@@ -283,8 +283,8 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
         raise DtypeError(f"cross_entropy needs floating logits, got {logits.dtype}: convert them, "
                          f"logits.double()")
     z = logits.data
-    if z.ndim == 1:          # one example: labels () or (1,)
-        wanted, z2 = ((), (1,)), z[None, :]
+    if z.ndim == 1:          # one example, one label
+        wanted, z2 = ((),), z[None, :]
     elif z.ndim >= 2:        # the classes on axis 1, moved last and flattened with the rest
         wanted, z2 = ((z.shape[:1] + z.shape[2:]),), np.moveaxis(z, 1, -1).reshape(-1, z.shape[1])
     else:

@@ -258,10 +258,10 @@ class Tensor:
         return _binary(other, self, "+", np.add, _add_rule)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        return _binary(self, other, "-", np.subtract, _sub_rule)
+        return _binary(_no_bool(self, "-"), _no_bool(other, "-"), "-", np.subtract, _sub_rule)
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _binary(other, self, "-", np.subtract, _sub_rule)
+        return _binary(_no_bool(other, "-"), _no_bool(self, "-"), "-", np.subtract, _sub_rule)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
         return _binary(self, other, "*", np.multiply, _mul_rule)
@@ -288,7 +288,7 @@ class Tensor:
         return _matmul(_operand(other, scalars=False), self)
 
     def __neg__(self) -> Tensor:
-        return Tensor._result(-self.data, (self,), "neg", _neg_rule)
+        return Tensor._result(-_no_bool(self, "-").data, (self,), "neg", _neg_rule)
 
     # comparisons give boolean masks (no gradient)
     def __lt__(self, other: ArrayLike) -> Tensor:
@@ -342,7 +342,7 @@ class Tensor:
         """exp(x) / sum(exp(x)) along `axis`, shifted by the max so nothing overflows."""
         axes = _one_axis(axis, self.ndim)
         x = _need_float(self, "softmax")
-        e = np.exp(x - x.max(axis=axes, keepdims=True))
+        e = np.exp(x - x.max(axis=axes, keepdims=True, initial=-np.inf))  # initial: empty axes
         s = e / e.sum(axis=axes, keepdims=True)
         return Tensor._result(s, (self,), "softmax", partial(_softmax_rule, axes=axes))
 
@@ -350,8 +350,9 @@ class Tensor:
         """x - log(sum(exp(x))) along `axis`, computed with the log-sum-exp trick."""
         axes = _one_axis(axis, self.ndim)
         x = _need_float(self, "log_softmax")
-        shifted = x - x.max(axis=axes, keepdims=True)
-        data = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
+        shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
+        with np.errstate(divide="ignore"):  # log(0) only for an empty axis, whose result is empty
+            data = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
         return Tensor._result(data, (self,), "log_softmax", partial(_log_softmax_rule, axes=axes))
 
     # ---- reductions --------------------------------------------------------------------
@@ -435,9 +436,9 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """The last two axes swapped: a batch of matrices, each transposed."""
-        if self.ndim < 2:
-            raise RuntimeError(f"mT needs a matrix or a batch of matrices, got a {self.ndim}-D tensor")
-        return self.transpose(-2, -1)
+        if self.ndim == 1:
+            raise RuntimeError("mT needs a matrix or a batch of matrices, got a 1-D tensor")
+        return self.transpose(-2, -1) if self.ndim else self._reordered((), "mT")
 
     def _reordered(self, order: tuple, op: str) -> Tensor:
         return Tensor._result(self.data.transpose(order), (self,), op,
@@ -594,6 +595,14 @@ def _same_dtype(op: str, hint: Optional[str] = None, **tensors: Optional[Tensor]
                              f"{f' or {name}.to(np.{t0.dtype})' if hint is None else hint}")
 
 
+def _no_bool(x: Any, op: str) -> Any:
+    """Refuse a bool (tensor or True/False) where PyTorch does: subtraction, negation."""
+    if isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype == np.bool_):
+        raise DtypeError(f"`{op}` with booleans is not supported (as in PyTorch): for the "
+                         f"complement of a mask write ~mask, for numbers convert first, mask.long()")
+    return x
+
+
 def _floating(x: np.ndarray) -> np.ndarray:
     """Booleans and integers as float64 (as PyTorch's exp, log, tanh, ... do)."""
     return x if x.dtype.kind == "f" else x.astype(np.float64)
@@ -632,7 +641,8 @@ def _axes(axis: Axis, ndim: int) -> Optional[tuple]:
 
 
 def _one_axis(axis: int, ndim: int) -> tuple:
-    return (_axis(axis, ndim),) if ndim else ()
+    a = _axis(axis, ndim)
+    return (a,) if ndim else ()
 
 
 def _count(shape: tuple, axes: Optional[tuple]) -> int:
