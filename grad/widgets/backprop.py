@@ -5,9 +5,11 @@
 
 The slider walks through the nodes in the order `backward()` visits them (reversed
 topological order). At step k the picture shows the gradients exactly as they are after
-the first k backward steps, the node being processed in gold, the operands it just passed
-gradient to in orange, and the nodes already done in green; the text under the slider
-writes out that step's chain rule with its numbers.
+the first k backward steps: the node being processed in yellow and tagged "► now", the
+operands it just passed gradient to in orange and tagged "← receives", and the nodes
+already done in green and tagged "• done" (colours from the colour-blind-safe Okabe–Ito
+palette; the tags say the same without colour, on any screen or projector). The text
+under the slider writes out that step's chain rule with its numbers.
 """
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ import ipywidgets as widgets
 
 from grad.engine import topological_order
 from grad.viz import draw_dot
-from grad.widgets.base import Explorer
+from grad.widgets.base import ORANGE, YELLOW, Explorer
 
-CURRENT_COLOR = "#fde047"    # gold: the node whose backward step runs now
-RECEIVING_COLOR = "#fdba74"  # orange: its operands, which receive gradient in this step
-DONE_COLOR = "#bbf7d0"       # light green: nodes whose step has already run
+CURRENT_COLOR = YELLOW       # the node whose backward step runs now
+RECEIVING_COLOR = ORANGE     # its operands, which receive gradient in this step
+DONE_COLOR = "#A3DCC9"       # nodes whose step has already run: Okabe–Ito's bluish green, lightened
+# the second cue, written in the box: what each colour means, without the colour
+# (symbols that Graphviz's usual fonts have, so that PNG renderings show them too)
+TAGS = {CURRENT_COLOR: "► now", RECEIVING_COLOR: "← receives", DONE_COLOR: "• done"}
 
 
 def _num(x: float) -> str:
@@ -273,14 +278,22 @@ class BackpropStepper(Explorer):
                 colors[current] = CURRENT_COLOR
             else:
                 colors[self.root] = RECEIVING_COLOR  # the seed: d root / d root = 1
-            unlabelled = [(v, getattr(v, "label", None)) for v in self.steps
-                          if not getattr(v, "label", "")]
+            # for the drawing only: names on unlabelled steps (the text uses them) and the
+            # tags that say what each colour means
+            relabel = {v: self._names[v] for v in self.steps if not getattr(v, "label", "")}
+            for v, color in colors.items():
+                relabel[v] = f"{relabel.get(v, getattr(v, 'label', '') or self._names[v])} {TAGS[color]}"
+            saved_labels = []
             try:
-                for v, _ in unlabelled:  # so that the boxes show the names the text uses
-                    v.label = self._names[v]
+                for v, text in relabel.items():
+                    saved_labels.append((v, getattr(v, "label", None)))
+                    try:
+                        v.label = text
+                    except AttributeError:  # a class that cannot take a label keeps its own
+                        saved_labels.pop()
                 graph = draw_dot(self.root, rankdir=self.rankdir, highlight=colors)
             finally:
-                for v, label in unlabelled:
+                for v, label in saved_labels:
                     v.label = label
         finally:
             for v, g in saved:
@@ -382,10 +395,13 @@ class BackpropStepper(Explorer):
         esc = lambda t: html.escape(t, quote=False)  # noqa: E731
         lines = [f"<b>{esc(head)}</b>"] + [f"&emsp;{esc(t)}" for t in items]
         lines += [f"<i>{esc(t)}{'' if t.endswith('?') else '.'}</i>" for t in notes]
-        legend = (f"<span style='background:{CURRENT_COLOR}'>&nbsp;gold&nbsp;</span> runs its "
-                  f"backward step now &ensp;<span style='background:{RECEIVING_COLOR}'>&nbsp;"
-                  f"orange&nbsp;</span> receives gradient &ensp;<span style='background:"
-                  f"{DONE_COLOR}'>&nbsp;green&nbsp;</span> step already done")
+        key = "border:1px solid #333; padding:0 4px"
+        legend = (f"<span style='background:{CURRENT_COLOR}; {key}'>{TAGS[CURRENT_COLOR]}</span> "
+                  f"(yellow) runs its backward step now &ensp;"
+                  f"<span style='background:{RECEIVING_COLOR}; {key}'>{TAGS[RECEIVING_COLOR]}</span> "
+                  f"(orange) receives gradient &ensp;"
+                  f"<span style='background:{DONE_COLOR}; {key}'>{TAGS[DONE_COLOR]}</span> "
+                  "(green) step already done")
         self.text.value = ("<div style='font-size:14px;line-height:1.5;min-height:7em'>"
                            + "<br>".join(lines)
                            + f"<br><span style='font-size:12px'>{legend}</span></div>")
