@@ -1,7 +1,11 @@
 """The project's set-up files agree with each other and with the README."""
 import configparser
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,20 +72,68 @@ def test_binder_builds_the_same_environment_then_installs_the_package():
     assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
 
 
+def readme_commands() -> list[str]:
+    """Every command line in the README's code blocks, without its comment."""
+    blocks = re.findall(r"```(?:bash|powershell)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
+            if line.split("#")[0].strip()]
+
+
+def course_commands() -> set:
+    source = (ROOT / "scripts" / "course.py").read_text()
+    return set(re.findall(r'"([a-z-]+)"', re.search(r"commands = \((.*?)\)", source, re.S).group(1)))
+
+
 def test_ci_runs_the_readme_test_command():
-    readme = (ROOT / "README.md").read_text()
-    assert "make lab" in readme and "make test" in readme
+    commands = readme_commands()
+    assert commands[:2] == ["bash scripts/course.sh lab", "bash scripts/course.sh test"]
     ci = (ROOT / ".ci" / "run").read_text()
-    assert re.search(r"^make test$", ci, re.M) and re.search(r"^make test-browser$", ci, re.M)
+    assert re.search(r"^bash scripts/course.sh test$", ci, re.M)
+    assert re.search(r"^bash scripts/course.sh test-browser$", ci, re.M)
+    assert re.search(r"^bash scripts/course.sh test-pythons$", ci, re.M)
 
 
-def test_make_test_runs_unit_tests_and_strict_nbval():
+def test_every_readme_command_names_something_that_exists():
     makefile = (ROOT / "Makefile").read_text()
-    target = re.search(r"^test: setup\n\t(.*)$", makefile, re.M).group(1)
-    assert "tests" in target and "notebooks" in target and "$(NBVAL)" in target
-    nbval = re.search(r"^NBVAL := (.*)$", makefile, re.M).group(1)
-    assert "--nbval " in nbval + " " and "--nbval-current-env" in nbval
-    assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in nbval
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
+    for command in readme_commands():
+        words = command.replace("\\", "/").split()
+        if words[0] == "make":
+            assert words[1] in targets, command
+        elif "scripts/course.sh" in words or "scripts/course.py" in words:
+            assert words[-1] in course_commands(), command
+        elif "grad.workspace" in words:
+            from grad.workspace import main
+            subcommand = words[words.index("grad.workspace") + 1]
+            assert subcommand in ("lab", "reset", "status", "update"), command
+            with pytest.raises(SystemExit) as exit:
+                main([subcommand, "--help"])
+            assert exit.value.code == 0
+        else:
+            raise AssertionError(f"the README runs something this test does not know: {command}")
+
+
+def test_make_is_only_a_wrapper_around_the_course_script():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "test-browser", "test-pythons", "test-torch"):
+        recipe = re.search(rf"^{target}:.*\n\t(.*)$", makefile, re.M).group(1)
+        assert recipe == f"@$(COURSE) {target}", (target, recipe)
+    assert re.search(r"^COURSE := bash scripts/course.sh$", makefile, re.M)
+
+
+def test_the_test_command_runs_unit_tests_and_strict_nbval():
+    source = (ROOT / "scripts" / "course.py").read_text()
+    assert re.search(r'"test": \["tests", "notebooks"\]', source)
+    nbval = re.search(r"^NBVAL = \[(.*)\]$", source, re.M).group(1)
+    assert all(flag in nbval for flag in ('"--nbval"', '"--nbval-current-env"',
+                                          '"--nbval-sanitize-with", "tests/nbval_sanitize.cfg"'))
+
+
+def test_the_course_script_runs_without_bash_or_make(tmp_path):
+    """scripts/course.py with no command prints its usage; it needs only the standard library."""
+    result = subprocess.run([sys.executable, "-I", str(ROOT / "scripts" / "course.py")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "python scripts/course.py lab" in result.stdout
 
 
 def sanitize(text: str) -> str:
