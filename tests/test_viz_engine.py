@@ -87,8 +87,10 @@ def test_the_step_through_widget_draws_through_the_same_path(monkeypatch, tmp_pa
     from grad.widgets.backprop import BackpropStepper
     fake = tmp_path / "fake-dot"  # answers like Graphviz, draws a marked picture
     fake.write_text(f"#!{sys.executable}\nimport sys\n"
-                    "if '-V' in sys.argv: sys.stderr.write('dot - graphviz version 1.0'); sys.exit(0)\n"
-                    "sys.stdin.read(); print('<svg width=\"10pt\" height=\"10pt\"><!-- marked --></svg>')\n")
+                    "if '-V' in sys.argv:\n"
+                    "    sys.stderr.write('dot - graphviz version 1.0'); sys.exit(0)\n"
+                    "sys.stdin.read()\n"
+                    "print('<svg width=\"10pt\" height=\"10pt\"><!-- marked --></svg>')\n")
     fake.chmod(0o755)
     monkeypatch.setenv("GRAD_DOT", str(fake))
     stepper = BackpropStepper(lecture_graph(), step=1)

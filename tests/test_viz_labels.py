@@ -186,7 +186,8 @@ class DataEqualValue:
     (_prev is a tuple: a set would itself merge equal operands.)"""
 
     def __init__(self, data, children=(), op="", label=""):
-        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, tuple(children), op, label
+        self.data, self.grad, self._op, self.label = data, 0.0, op, label
+        self._prev = tuple(children)
 
     def __eq__(self, other):
         return isinstance(other, DataEqualValue) and self.data == other.data
@@ -211,7 +212,8 @@ class ArrayLikeValue:
     __hash__ = None
 
     def __init__(self, data, children=(), op="", label=""):
-        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, list(children), op, label
+        self.data, self.grad, self._op, self.label = data, 0.0, op, label
+        self._prev = list(children)
 
     def __eq__(self, other):
         raise TypeError("ambiguous comparison")

@@ -155,7 +155,8 @@ for name, root in [("chain", chain(100_000)), ("alternating", alternating(100_00
                    ("reuse", reuse(50_000)), ("random", random_dag(100_000))]:
     graph = draw_dot(root, summary=True)
     svg = graph.pipe(format="svg", encoding="utf-8")
-    print(json.dumps({"case": name, "source": graph.source, "svg_ok": svg.rstrip().endswith("</svg>")}))
+    ok = svg.rstrip().endswith("</svg>")
+    print(json.dumps({"case": name, "source": graph.source, "svg_ok": ok}))
 ''')
     for r in results:
         src = r["source"]
