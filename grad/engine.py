@@ -16,11 +16,11 @@ Numbers without an answer (grad.tensor follows the same policy, entry by entry):
 
 - Forward: an op refuses, naming itself and the number, an input for which it has no real
   answer: log of a number <= 0 (ValueError), division by zero and 0 to a negative power
-  (ZeroDivisionError), a negative base to a fractional power (ValueError: the answer would
-  be complex), exp or ** past the largest float (OverflowError). -inf counts as a negative
-  number there. Everything else is IEEE 754 float arithmetic, as in PyTorch: + - * may
-  round to inf, and a NaN or an infinity that comes in goes on the way PyTorch carries it
-  (relu(nan) is nan, tanh(inf) is 1.0, exp(-inf) is 0.0); it never turns into a number.
+  (ZeroDivisionError), a negative base (-inf too) to a fractional power (ValueError: the
+  answer would be complex), exp or ** past the largest float (OverflowError). Everything
+  else is IEEE 754 float arithmetic, as in PyTorch: + - * may round to inf, and a NaN or
+  an infinity that comes in goes on the way PyTorch carries it (relu(nan) is nan,
+  tanh(inf) is 1.0, exp(-inf) is 0.0); it never turns into a number.
 - Backward: once the forward value exists, backward() never raises. Its arithmetic is
   IEEE's, as in PyTorch: the slope of x ** 0.5 at 0 is inf, and 0 * inf is nan.
 

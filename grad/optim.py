@@ -92,7 +92,7 @@ def _divide(a, b):
 
 def _lerp(start, end, weight: float):
     """start + weight * (end - start), computed the way PyTorch's lerp does."""
-    if weight < 0.5:
+    if abs(weight) < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
 
@@ -277,7 +277,7 @@ class RMSprop(Optimizer):
             state["momentum_buffer"] = buf
             p.data = p.data - group["lr"] * buf
         else:
-            p.data = p.data - group["lr"] * _divide(g, avg)
+            p.data = p.data + _divide(-group["lr"] * g, avg)  # PyTorch's order of operations
 
 
 class Adam(Optimizer):
@@ -307,8 +307,8 @@ class Adam(Optimizer):
         v = state.get("exp_avg_sq", 0.0) * beta2 + (1 - beta2) * g * g
         state["exp_avg"], state["exp_avg_sq"] = m, v
         step_size = lr / (1 - beta1 ** t)
-        denom = _sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        p.data = p.data - step_size * _divide(m, denom)
+        denom = _sqrt(v) / (1 - beta2 ** t) ** 0.5 + group["eps"]
+        p.data = p.data + _divide(-step_size * m, denom)  # PyTorch's order of operations
 
 
 class AdamW(Adam):
