@@ -152,3 +152,14 @@ def test_sanitize_rules():
     assert sanitize("one step took 21.4 ms (8 µs per node)") == "one step took TIME (TIME per node)"
     assert sanitize("grad is 64x faster") == "grad is Nx faster"
     assert sanitize("loss 0.5432 after 100 steps") == "loss 0.5432 after 100 steps"
+    assert sanitize("graphs are drawn by: graphviz-pure 0.2.2 (from PyPI)") == "graphs are drawn by: ENGINE"
+
+
+def test_notebook_00_shows_the_readmes_map():
+    import json
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| \d\d \|.*$", readme, re.M)
+    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    shown = re.findall(r"^\| \d\d \|.*$", text, re.M)
+    assert len(rows) >= 13 and shown == [r.replace("](notebooks/", "](") for r in rows]
