@@ -41,32 +41,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import grad  # noqa: E402
 from grad.widgets import (BackpropStepper, HiddenUnitsExplorer, LearningRateExplorer,  # noqa: E402
                           OptimizerExplorer, RegularizationExplorer, TangentExplorer)
+from grad.widgets.base import control_positions  # noqa: E402
 from grad.widgets.learning_rate import regression_data  # noqa: E402
 from grad.widgets.regularization import moons_split, train_with_l2  # noqa: E402
-
-
-def positions(control: widgets.Widget, most: int) -> list:
-    """Values a learner can give `control`, across its whole range (at most `most` of them)."""
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.SelectionSlider)):
-        return [o[1] if isinstance(o, tuple) else o for o in control.options]
-    if isinstance(control, widgets.Checkbox):
-        return [not control.value, control.value]
-    if isinstance(control, widgets.FloatLogSlider):
-        count = round((control.max - control.min) / control.step) + 1
-        picks = _spread(count, most)
-        return [control.base ** (control.min + i * control.step) for i in picks]
-    if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
-        count = round((control.max - control.min) / control.step) + 1
-        picks = _spread(count, most)
-        values = [control.min + i * control.step for i in picks]
-        return [int(v) for v in values] if isinstance(control, widgets.IntSlider) else values
-    raise TypeError(f"no positions for {type(control).__name__}")
-
-
-def _spread(count: int, most: int) -> list[int]:
-    if count <= most:
-        return list(range(count))
-    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
 
 
 def controls_of(w) -> dict[str, widgets.Widget]:
@@ -92,7 +69,7 @@ def sweep(w, most: int, rng: random.Random) -> list[float]:
     """Move every control of `w` across its range; the milliseconds of each move."""
     times = []
     for name, control in controls_of(w).items():
-        values = positions(control, most)
+        values = control_positions(control, most)
         rng.shuffle(values)
         start_value = control.value
         for value in values + [start_value]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Hashable, Iterable, Optional
+from typing import Callable, Hashable, Iterable, Optional
 
 import ipywidgets as widgets
 import PIL.Image
@@ -49,6 +49,27 @@ class Explorer(widgets.VBox):
         return data
 
 
+def control_positions(control: widgets.Widget, most: int = 41) -> list:
+    """Values a learner can give `control`, across its whole range, both ends included:
+    every position of a short slider, dropdown or check box; `most` evenly spread ones of a
+    long slider. (For tests and benchmarks that move every control.)"""
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.SelectionSlider)):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, widgets.Checkbox):
+        return [not control.value, control.value]
+    if isinstance(control, (widgets.FloatLogSlider, widgets.IntSlider, widgets.FloatSlider)):
+        count = round((control.max - control.min) / control.step) + 1
+        picks = (range(count) if count <= most else
+                 sorted({round(i * (count - 1) / (most - 1)) for i in range(most)}))
+        values = [control.min + i * control.step for i in picks]
+        if isinstance(control, widgets.FloatLogSlider):
+            return [control.base ** v for v in values]
+        if isinstance(control, widgets.IntSlider):
+            return [int(v) for v in values]
+        return [min(v, control.max) for v in values]
+    raise TypeError(f"no positions for a {type(control).__name__}")
+
+
 def png_bundle(fig) -> dict[str, str]:
     """A matplotlib figure as a MIME bundle entry (base64 PNG)."""
     buffer = io.BytesIO()
@@ -75,6 +96,7 @@ class FastFigure:
         self.overlays: list = []
         self._backgrounds: dict = {}
         self._pasted: dict = {}
+        self._overlay_key: Hashable = None   # what the current overlay artists show
         for artist in moving:
             self.add(artist)
         self.set_overlays(overlays)
@@ -94,8 +116,13 @@ class FastFigure:
         for artist in self.overlays:
             artist.set_animated(True)
 
-    def png(self, key: Hashable = None, overlay_key: Hashable = None) -> bytes:
-        """The figure as PNG bytes, on the background kept for `key`."""
+    def png(self, key: Hashable = None, overlay_key: Hashable = None,
+            make_overlays: Optional[Callable[[], Iterable]] = None) -> bytes:
+        """The figure as PNG bytes, on the background kept for `key`.
+
+        `make_overlays`, if given, makes the overlays anew (new legends, say) the first time
+        an `overlay_key` is seen; afterwards their pixels are pasted and it is not called.
+        """
         if key not in self._backgrounds:
             self.canvas.draw()  # everything but the moving artists and the overlays
             self._backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -104,6 +131,9 @@ class FastFigure:
         for artist in self.moving:
             self.fig.draw_artist(artist)
         pasted = self._pasted.get((key, overlay_key))
+        if pasted is None and make_overlays is not None and overlay_key != self._overlay_key:
+            self.set_overlays(make_overlays())
+            self._overlay_key = overlay_key
         if pasted is None:
             renderer = self.canvas.get_renderer()
             pasted = []

@@ -296,7 +296,7 @@ class OptimizerExplorer(Explorer):
         self.reference_run = self._reference(s) if show_reference else None
         self.status.value = self._describe()
         legends = self._draw()
-        self.image.value = self.fast.png(s.name, overlay_key=legends)
+        self.image.value = self.fast.png(s.name, overlay_key=legends, make_overlays=self._legends)
 
     def _reference(self, s: Surface) -> Trajectory:
         """Plain SGD on surface `s` (it depends only on the surface and the steps: cached)."""
@@ -413,13 +413,13 @@ class OptimizerExplorer(Explorer):
         self.blow_up.show(run.diverged_at, self.steps.value)
         ax.set_title(self._settings())
 
-        key = (s.name, label, ref_label)
-        if key != getattr(self, "_legend_key", None):  # new words in a legend: make them anew
-            self._legend_key = key
-            style = {"fontsize": 9, "framealpha": 1, "fancybox": False}
-            self.fast.set_overlays([ax_map.legend(loc="lower right", **style),
-                                    ax.legend(loc="lower left", **style)])
-        return key
+        return (label, ref_label)
+
+    def _legends(self) -> list:
+        """The map's and the loss plot's legends, for the lines as they are now."""
+        style = {"fontsize": 9, "framealpha": 1, "fancybox": False}
+        return [self.ax_map.legend(loc="lower right", **style),
+                self.ax_loss.legend(loc="lower left", **style)]
 
     def _build_loss_panel(self) -> None:
         ax = self.ax_loss
@@ -447,9 +447,9 @@ _GRIDS: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
 def _grid(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The surface evaluated on a 240 x 240 grid over its window (computed once)."""
+    """The surface evaluated on a 150 x 150 grid over its window (computed once)."""
     if name not in _GRIDS:
         s = SURFACES[name]
-        X, Y = np.meshgrid(np.linspace(*s.xlim, 240), np.linspace(*s.ylim, 240))
+        X, Y = np.meshgrid(np.linspace(*s.xlim, 150), np.linspace(*s.ylim, 150))
         _GRIDS[name] = (X, Y, s.f(X, Y))
     return _GRIDS[name]

@@ -411,8 +411,8 @@ class RegularizationExplorer(Explorer):
                                        zorder=3, label=f"training, class {k}"))
         ax_b.set_xlim(*self.extent[:2])
         ax_b.set_ylim(*self.extent[2:])
-        ax_b.set_xlabel("$x_1$")
-        ax_b.set_ylabel("$x_2$")
+        ax_b.set_xlabel("x₁")
+        ax_b.set_ylabel("x₂")
         ax_b.grid(False)
         legend = ax_b.legend(loc="lower left", fontsize=8, framealpha=1, fancybox=False, ncol=2)
 
