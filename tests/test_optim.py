@@ -405,3 +405,17 @@ def test_zero_grad_set_to_none_false_gives_zeros():
     assert untouched.grad is None  # as in PyTorch: a missing grad stays missing
     opt.zero_grad()  # the default: 0.0 for Values, None for Tensors
     assert v.grad == 0.0 and t.grad is None
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda opt: StepLR(opt, step_size=1.5), TypeError), (lambda opt: StepLR(opt, step_size=0), ValueError),
+    (lambda opt: StepLR(opt, step_size=2, gamma="0.5"), TypeError),
+    (lambda opt: StepLR(opt, step_size=2, gamma=float("nan")), ValueError),
+    (lambda opt: LinearLR(opt, start_factor="a"), TypeError), (lambda opt: LinearLR(opt, start_factor=0), ValueError),
+    (lambda opt: LinearLR(opt, total_iters=0), ValueError), (lambda opt: CosineAnnealingLR(opt, T_max=0), ValueError),
+    (lambda opt: CosineAnnealingLR(opt, T_max=True), TypeError),
+    (lambda opt: CosineAnnealingLR(opt, T_max=3, eta_min=None), TypeError),
+])
+def test_schedule_arguments_are_checked(make, error):
+    with pytest.raises(error):
+        make(SGD([Value(1.0)], lr=0.1))
