@@ -7,7 +7,8 @@ import pytest
 
 import grad
 from grad import Value, weighted_sum
-from grad.widgets.backprop import (CURRENT_COLOR, DONE_COLOR, RECEIVING_COLOR,
+from grad.widgets import base
+from grad.widgets.backprop import (CURRENT_COLOR, DONE_COLOR, RECEIVING_COLOR, TAGS,
                                    BackpropStepper, fit_width)
 
 matplotlib.use("Agg")
@@ -34,12 +35,21 @@ def by_label(root):
     return {v.label: v for v in grad.topological_order(root)}
 
 
-def fill(source, label):
-    """The fill colour and grad text that the DOT source gives the box labelled `label`."""
-    m = re.search(r'\[label="(?:\{ )?' + re.escape(label) + r' \| data [^|]* \| grad ([^ "]*)'
-                  r'(?: \})?"[^\]]*fillcolor="([^"]*)"', source)
+def box(source, label):
+    """(fill colour, grad, tag, pen width) of the box labelled `label` in the DOT source."""
+    tags = "|".join(re.escape(t) for t in TAGS.values())
+    m = re.search(r'\[label="(?:\{ )?' + re.escape(label) + r'(?: (' + tags + r'))? \| data [^|]* '
+                  r'\| grad ([^ "]*)(?: \})?"[^\]]*fillcolor="([^"]*)" penwidth=([\d.]+)', source)
     assert m, f"no box labelled {label} in the drawing"
-    return m.group(2), float(m.group(1))
+    return m.group(3), float(m.group(2)), m.group(1), float(m.group(4))
+
+
+def fill(source, label):
+    """The fill colour and grad text that the DOT source gives the box labelled `label`;
+    a coloured box also carries the tag that says what its colour means."""
+    color, grad_, tag, _ = box(source, label)
+    assert tag == TAGS.get(color), f"box {label}: colour {color} with tag {tag!r}"
+    return color, grad_
 
 
 def test_steps_are_the_computed_nodes_in_reversed_topological_order():
@@ -277,7 +287,7 @@ def test_unlabelled_nodes_get_names_in_the_text_and_the_drawing():
     y = (x * 2 + 1).tanh()
     w = BackpropStepper(y, step=1)
     assert "t3 = tanh(t2)" in w.describe()
-    assert 'label="t2 | data' in w.graph.source or 'label="{ t2 | data' in w.graph.source
+    assert 'label="t2 ← receives | data' in w.graph.source
     assert y.label == "" and y._prev[0].label == ""   # the labels are put back
 
 
@@ -293,6 +303,12 @@ def test_bad_input_gives_clear_errors():
         x = x + 1
     with pytest.raises(ValueError, match="at most 60"):
         BackpropStepper(x)
+    with pytest.raises(ValueError, match="rankdir"):
+        BackpropStepper(neuron(), rankdir="sideways")
+    with pytest.raises(ValueError, match="at least 1"):
+        BackpropStepper(neuron(), max_nodes=0)
+    with pytest.raises(TypeError, match="whole number"):
+        BackpropStepper(neuron(), max_nodes=2.5)
 
 
 def test_a_single_leaf_has_no_steps():
@@ -307,3 +323,52 @@ def test_describe_on_several_lines():
     assert lines[0] == "step 5 of 5: x1w1 = x1 * w1 (*), x1w1.grad = 0.5000:"
     assert lines[1] == "    x1.grad += w1 × x1w1.grad = -3.0000 × 0.5000 = -1.5000"
     assert lines[-1].startswith("Done") and lines[-1].endswith(".")
+
+
+def test_colours_are_colour_blind_safe_and_each_has_a_tag_and_a_thick_border():
+    okabe_ito = {base.YELLOW, base.ORANGE, base.BLUISH_GREEN}
+    assert {CURRENT_COLOR, RECEIVING_COLOR} <= okabe_ito
+    assert len({CURRENT_COLOR, RECEIVING_COLOR, DONE_COLOR}) == 3
+    assert len(set(TAGS.values())) == 3
+    w = BackpropStepper(neuron(), step=3)
+    src = w.graph.source
+    for label in ("x1w1x2w2", "x1w1", "x2w2", "n", "o"):
+        color, _, tag, pen = box(src, label)
+        assert tag == TAGS[color] and pen > 1          # colour, word and border agree
+    color, _, tag, pen = box(src, "x1")
+    assert tag is None and pen == 1                    # an untouched box: no tag, thin border
+    for tag in TAGS.values():                           # the legend shows the same words
+        assert tag in w.text.value
+    assert "► now" in w.svg                             # and the picture shows them
+
+
+def test_every_step_tags_what_it_colours():
+    w = BackpropStepper(every_op())
+    for k in range(w.slider.max + 1):
+        w.slider.value = k
+        tagged = re.findall(r'label="[^"]*? (► now|← receives|• done) \|[^\]]*fillcolor="([^"]*)"',
+                            w.graph.source)
+        assert tagged and all(TAGS[color] == tag for tag, color in tagged)
+        assert sum(tag == "► now" for tag, _ in tagged) == (1 if k else 0)
+
+
+class Fixed(Mine):
+    """A learner's class whose label cannot be set: the stepper draws it without tags."""
+    @property
+    def label(self):
+        return "?"
+
+    @label.setter
+    def label(self, value):
+        if getattr(self, "frozen", False):  # made: from now on the label is fixed
+            raise AttributeError("read-only")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frozen = True
+
+
+def test_a_class_whose_labels_cannot_change_still_steps():
+    a, b = Fixed(2.0), Fixed(3.0)
+    w = BackpropStepper(a * b, step=1)
+    assert "data 6.0000" in w.graph.source and w.slider.max == 1

@@ -109,6 +109,12 @@ class BackpropStepper(Explorer):
         if missing:
             raise TypeError(f"BackpropStepper needs a Value (something with data, grad and "
                             f"_prev), got {type(root).__name__} without {', '.join(missing)}")
+        if rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+            raise TypeError(f"max_nodes must be a whole number, got {max_nodes!r}")
+        if max_nodes < 1:
+            raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
         self.root = root
         self.rankdir = rankdir
         self.order = topological_order(root)
