@@ -1,15 +1,19 @@
 """The optimizer explorer re-runs grad.optim on every change, draws what it ran, and survives divergence."""
 import base64
 import math
+import warnings
 
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 
 matplotlib.use("Agg")
 
+from grad.widgets import base  # noqa: E402
+from grad.widgets.base import control_positions  # noqa: E402
 from grad.widgets.optimizers import (  # noqa: E402
-    OPTIMIZERS, SURFACES, LiveRace, OptimizerExplorer, make_optimizer, trajectory)
+    COLORS, OPTIMIZERS, SURFACES, LiveRace, OptimizerExplorer, make_optimizer, trajectory)
 
 
 @pytest.fixture
@@ -201,3 +205,100 @@ def test_live_race_keeps_every_curve():
         LiveRace(["SGD", "SGD"], total=5)
     with pytest.raises(ValueError, match="total"):
         LiveRace(["SGD"], total=0)
+
+
+# ---- arguments: never silently replaced -------------------------------------------------
+@pytest.mark.parametrize("kwargs, words", [
+    ({"lr": 0}, "lr must be a number from 0.0001 to 1"),
+    ({"lr": 0.0}, "lr must be a number from 0.0001 to 1"),
+    ({"lr": -0.1}, "lr must be a number from 0.0001 to 1"),
+    ({"lr": 5.0}, "lr must be a number from 0.0001 to 1"),
+    ({"lr": math.nan}, "lr must be a number from 0.0001 to 1"),
+    ({"lr": 1e-5}, "lr must be a number from 0.0001 to 1"),
+    ({"steps": 0}, "steps must be one of 10, 20, ..., 1000"),
+    ({"steps": 5}, "steps must be one of 10, 20, ..., 1000"),
+    ({"steps": 15}, "steps must be one of 10, 20, ..., 1000"),
+    ({"steps": 2000}, "steps must be one of 10, 20, ..., 1000"),
+    ({"steps": True}, "steps must be one of 10, 20, ..., 1000"),
+    ({"momentum": 1.0}, "momentum must be a number from 0 to 0.99"),
+    ({"momentum": -0.5}, "momentum must be a number from 0 to 0.99"),
+    ({"beta1": 0.999}, "beta1 must be a number from 0 to 0.99"),
+    ({"beta2": 1.0}, "beta2 must be one of"),
+])
+def test_settings_outside_their_controls_are_refused_with_the_range(kwargs, words):
+    with pytest.raises(ValueError, match=words.replace(".", r"\.").replace("(", r"\(")):
+        OptimizerExplorer(**kwargs)
+    with pytest.raises(TypeError, match="True or False"):
+        OptimizerExplorer(reference="no")
+
+
+def test_given_settings_are_used_as_given():
+    w = OptimizerExplorer(lr=1e-4, steps=10, momentum=0.0, beta1=0.0)
+    assert (w.lr.value, w.steps.value, w.momentum.value, w.beta1.value) == (1e-4, 10, 0.0, 0.0)
+    assert len(w.run.path) == 11
+    w = OptimizerExplorer(lr=1.0, steps=1000, momentum=0.99, beta1=0.99)
+    assert (w.lr.value, w.steps.value, w.momentum.value) == (1.0, 1000, 0.99)
+    assert w.run.diverged_at is not None and "diverged" in w.status.value
+    w = OptimizerExplorer()       # None: the surface's own choice
+    s = SURFACES["Rosenbrock"]
+    assert (w.lr.value, w.steps.value) == (s.lrs["momentum"], s.steps)
+
+
+def test_every_control_over_its_whole_range_draws_without_warnings(explorer):
+    w = explorer
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in OPTIMIZERS:
+            w.optimizer.value = name
+            for control in (w.surface, w.lr, w.steps, w.momentum, w.beta1, w.beta2, w.reference):
+                start = control.value
+                for value in control_positions(control, 5):
+                    control.value = value
+                    assert bytes(w.image.value).startswith(b"\x89PNG")
+                    assert np.all(np.isfinite(drawn_path(w)))
+                control.value = start
+
+
+def test_only_the_chosen_surfaces_lines_are_drawn(explorer):
+    w = explorer
+    w.surface.value = "saddle"
+    w.surface.value = "narrow valley"
+    maps = w._maps
+    assert set(maps) == set(SURFACES)
+    for name, (ax, path, ref) in maps.items():
+        shown = name == "narrow valley"
+        assert ax.get_visible() == shown and path.get_visible() == shown
+        if not shown:
+            assert not ref.get_visible()
+
+
+def test_colours_are_colour_blind_safe_and_the_reference_differs_in_style(explorer):
+    okabe_ito = {base.ORANGE, base.SKY_BLUE, base.BLUISH_GREEN, base.YELLOW, base.BLUE,
+                 base.VERMILLION, base.REDDISH_PURPLE, base.BLACK, base.GREY}
+    assert set(COLORS.values()) <= okabe_ito and len(set(COLORS.values())) == len(COLORS)
+    w = explorer
+    assert to_rgb(w.path_line.get_color()) == to_rgb(COLORS["momentum"])
+    assert w.path_line.get_marker() == "o" and w.reference_line.get_marker() in ("None", "", None)
+    assert w.reference_line.get_linewidth() > w.path_line.get_linewidth()
+    labels = [t.get_text() for legend in w.fast.overlays for t in legend.get_texts()]
+    assert "momentum" in labels and any(t.startswith("plain SGD") for t in labels)
+
+
+def test_legends_follow_the_optimizer_and_pictures_repeat_exactly(explorer):
+    w = explorer
+    first = bytes(w.image.value)
+    w.optimizer.value = "Adam"
+    labels = [t.get_text() for legend in w.fast.overlays for t in legend.get_texts()]
+    assert "Adam" in labels and "momentum" not in labels
+    assert bytes(w.image.value) != first
+    w.optimizer.value = "momentum"   # back: the same run, legends and all, pixel for pixel
+    w.lr.value = SURFACES["Rosenbrock"].lrs["momentum"]
+    assert bytes(w.image.value) == first
+
+
+def test_live_race_colours_and_line_styles_tell_curves_apart():
+    race = LiveRace(["a", "b", "c"], total=3, interval=0.0)
+    styles = [line.get_linestyle() for line in race.lines.values()]
+    colors = [line.get_color() for line in race.lines.values()]
+    assert len(set(styles)) == 3 and len(set(colors)) == 3
+    race.done()

@@ -1,6 +1,8 @@
 """The regularization explorer: every slider position is a real training run, drawn honestly."""
 import base64
+import math
 import random
+import warnings
 
 import matplotlib
 import numpy as np
@@ -8,15 +10,17 @@ import pytest
 
 matplotlib.use("Agg")
 
+from grad.widgets.base import control_positions  # noqa: E402
+
 from grad.nn import MLP  # noqa: E402
 from grad.widgets.regularization import (  # noqa: E402
-    ALPHAS, HISTORY_KEYS, RegularizationExplorer, bce_numpy, make_moons, mlp_scores, moons_split,
-    run_from_history, train_with_l2)
+    ALPHAS, CLASS_MARKERS, HISTORY_KEYS, TEST_COLOR, TRAIN_COLOR, RegularizationExplorer, _label,
+    bce_numpy, make_moons, mlp_scores, moons_split, run_from_history, train_with_l2)
 
 
 @pytest.fixture(scope="module")
 def explorer():
-    """The explorer as notebook 10 builds it: every default alpha trained (about 2 s)."""
+    """The explorer with its defaults: every default alpha trained."""
     return RegularizationExplorer()
 
 
@@ -84,7 +88,10 @@ def test_too_strong_l2_underfits(explorer):
     run = explorer.run
     assert run.train_acc[-1] <= 0.6 and run.test_acc[-1] <= 0.6
     assert "underfitting" in explorer.verdict
-    assert explorer.contour is not None  # drawing a flat model does not fail
+    scores = explorer.grid_scores[ALPHAS[-1]]
+    # a model that says one class everywhere has no boundary to draw, and drawing does not fail
+    assert (explorer.contour is None) == (not scores.min() < 0 < scores.max())
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
 def test_every_run_starts_from_the_same_weights(explorer):
@@ -213,5 +220,111 @@ def test_bad_input():
         train_with_l2(data, 0.0, steps=0)
     with pytest.raises(ValueError, match="not among"):
         RegularizationExplorer(alphas=(0.0, 0.1), alpha=0.5, data=data, steps=2)
-    with pytest.raises(ValueError, match="two different"):
+    with pytest.raises(ValueError, match="from 2 to 20 different alphas"):
         RegularizationExplorer(alphas=(0.0,), data=data, steps=2)
+    with pytest.raises(ValueError, match="from 2 to 20 different alphas"):
+        RegularizationExplorer(alphas=[i * 1e-3 for i in range(21)], data=data, steps=2)
+    with pytest.raises(TypeError, match="list of L2 strengths"):
+        RegularizationExplorer(alphas=0.1, data=data, steps=2)
+
+
+def value_loop(data, alpha, steps):
+    """Notebook 10's loop with grad.Value, the reference for the explorer's NumPy training."""
+    from grad.losses import binary_cross_entropy_with_logits
+    from grad.nn import l2_penalty
+    from grad.optim import Adam
+    X_train, y_train, _, _ = data
+    random.seed(1)
+    model = MLP(2, [8, 8, 1])
+    opt = Adam(model.parameters(), lr=0.08)
+    losses = []
+    for _ in range(steps):
+        loss = binary_cross_entropy_with_logits([model(list(x)) for x in X_train], list(y_train))
+        loss = loss + alpha * l2_penalty(model.parameters())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(bce_numpy(mlp_scores(model, X_train), y_train))
+    return model, losses
+
+
+def test_training_gives_the_numbers_grad_value_gives():
+    data = moons_split()
+    model, losses = value_loop(data, 3e-3, 100)
+    run = train_with_l2(data, 3e-3)
+    assert run.train_loss[1:] == pytest.approx(losses, rel=1e-9, abs=1e-12)
+    assert [p.data for p in run.model.parameters()] == pytest.approx(
+        [p.data for p in model.parameters()], rel=1e-8, abs=1e-10)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"hidden": (8, 0)}, ValueError, "width must be a whole number from 1 to 64"),
+    ({"hidden": (8, 2.5)}, ValueError, "width must be a whole number from 1 to 64"),
+    ({"hidden": 8}, TypeError, "list of layer widths"),
+    ({"steps": 0}, ValueError, "steps must be a whole number from 1 to 1000"),
+    ({"steps": 5000}, ValueError, "steps must be a whole number from 1 to 1000"),
+    ({"lr": 0}, ValueError, "lr must be a positive number"),
+    ({"lr": math.inf}, ValueError, "lr must be a positive number"),
+    ({"seed": "one"}, TypeError, "seed must be a whole number"),
+    ({"alphas": (0.0, math.nan)}, ValueError, "alpha must be a number >= 0"),
+    ({"alphas": (0.0, -1e-3)}, ValueError, "alpha must be a number >= 0"),
+    ({"trained": [1, 2]}, TypeError, "trained must map"),
+])
+def test_every_argument_is_checked(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        RegularizationExplorer(**{"data": moons_split(n_train=10, n_test=20), "steps": 2, **kwargs})
+
+
+def good_data():
+    return list(moons_split(n_train=10, n_test=20))
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.__setitem__(0, d[0][:, :1]), "X_train must have one row"),
+    (lambda d: d.__setitem__(1, d[1] * 2), "labels 0 and 1 only"),
+    (lambda d: d[2].__setitem__((0, 0), np.nan), "X_test must hold finite numbers"),
+    (lambda d: d.__setitem__(3, d[3][:5]), "one label per point"),
+    (lambda d: d.pop(), "data must be"),
+])
+def test_bad_data_is_refused_clearly(change, words):
+    data = good_data()
+    change(data)
+    with pytest.raises(ValueError, match=words):
+        RegularizationExplorer(data=tuple(data), steps=2)
+
+
+def test_slider_labels_are_the_numbers_themselves():
+    assert [_label(a) for a in ALPHAS] == ["0", "3e-4", "3e-3", "3e-2", "3e-1"]
+    assert _label(1.5e-3) == "1.5e-3" and _label(1.0) == "1" and _label(0.00123) == "1.23e-3"
+    w = RegularizationExplorer(alphas=(1e-3, 1.2e-3), data=moons_split(n_train=10, n_test=20),
+                               steps=2)
+    assert [label for label, _ in w.slider.options] == ["1e-3", "1.2e-3"]
+
+
+def test_the_legend_hides_no_training_point(explorer):
+    (legend,) = explorer.fast.overlays
+    renderer = explorer.fast.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    points = explorer.ax_boundary.transData.transform(explorer.data[0])
+    inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & \
+             (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+    assert not inside.any()
+
+
+def test_classes_and_curves_differ_by_more_than_colour(explorer):
+    assert CLASS_MARKERS[0] != CLASS_MARKERS[1]
+    assert explorer.train_line.get_color() == TRAIN_COLOR and explorer.test_line.get_color() == TEST_COLOR
+    assert explorer.train_line.get_linestyle() != explorer.test_line.get_linestyle()
+    markers = {line.get_marker() for line in explorer.ax_acc.get_lines()[:2]}
+    assert len(markers) == 2
+
+
+def test_every_position_of_the_slider_draws_without_warnings(explorer):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for alpha in control_positions(explorer.slider):
+            explorer.slider.value = alpha
+            k = explorer.alphas.index(alpha)
+            assert list(explorer.marker.get_xdata()) == [k, k]
+            assert bytes(explorer.image.value).startswith(b"\x89PNG")
+        explorer.slider.value = ALPHAS[0]

@@ -126,26 +126,27 @@ class FastFigure:
         if key not in self._backgrounds:
             self.canvas.draw()  # everything but the moving artists and the overlays
             self._backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
-        else:
-            self.canvas.restore_region(self._backgrounds[key])
-        for artist in self.moving:
-            self.fig.draw_artist(artist)
+        background = self._backgrounds[key]
         pasted = self._pasted.get((key, overlay_key))
-        if pasted is None and make_overlays is not None and overlay_key != self._overlay_key:
-            self.set_overlays(make_overlays())
-            self._overlay_key = overlay_key
         if pasted is None:
+            if make_overlays is not None and overlay_key != self._overlay_key:
+                self.set_overlays(make_overlays())
+                self._overlay_key = overlay_key
+            # drawn on the bare background, so that their pictures hold no moving pixel
+            self.canvas.restore_region(background)
             renderer = self.canvas.get_renderer()
             pasted = []
             for artist in self.overlays:
                 if artist.get_visible():
                     self.fig.draw_artist(artist)
-                    box = artist.get_window_extent(renderer).padded(2)  # its edges too
+                    box = artist.get_window_extent(renderer).padded(3)  # its soft edges too
                     pasted.append(self.canvas.copy_from_bbox(box))
             self._pasted[(key, overlay_key)] = pasted
-        else:
-            for region in pasted:
-                self.canvas.restore_region(region)
+        self.canvas.restore_region(background)
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        for region in pasted:
+            self.canvas.restore_region(region)
         picture = PIL.Image.frombuffer("RGBA", self.canvas.get_width_height(),
                                        self.canvas.buffer_rgba())
         buffer = io.BytesIO()
