@@ -22,7 +22,7 @@ def loss_number(loss: object) -> float:
     """The number to plot for `loss`: a float, or the `.data` of a Value (or of a one-entry
     Tensor). NaN and infinity are kept: the plot says that the loss is not finite."""
     data = loss
-    if not isinstance(loss, (numbers.Real, np.generic)):
+    if not isinstance(loss, (numbers.Real, np.generic, np.ndarray)):
         data = getattr(loss, "data", loss)  # a Value, or a Tensor
     if isinstance(data, np.ndarray) and data.size == 1:
         data = data.reshape(())[()]
