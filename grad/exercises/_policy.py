@@ -108,7 +108,7 @@ def describe(x: Any) -> str:
         shown = repr(int.__index__(x)) if isinstance(x, int) else _float_text(f) if f is not None else "?"
         return shown if plain else f"{shown} (a {type(x).__name__})"
     if isinstance(x, complex):
-        return f"the complex number {complex.__complex__(x)!r}"
+        return f"the complex number {complex.__repr__(x)}"
     data = _field(x, "data")
     if is_number(data):
         return f"a {type(x).__name__} with data {_float_text(to_float(data))}"

@@ -91,6 +91,18 @@ class _Deadline:
 _local = threading.local()
 
 
+def _interrupt_main() -> None:
+    """Deliver SIGINT to the main thread. A real signal (POSIX) also wakes a blocking call
+    such as time.sleep; elsewhere _thread.interrupt_main interrupts running Python code."""
+    if hasattr(signal, "pthread_kill"):
+        try:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            return
+        except (OSError, ValueError):
+            pass
+    _thread.interrupt_main()
+
+
 def current_session() -> Optional["Session"]:
     return getattr(_local, "session", None)
 
@@ -177,7 +189,7 @@ class Session:
             due.fires += 1
             due.when = now + RETRY
             self.pending = due
-            _thread.interrupt_main()
+            _interrupt_main()
 
     def _warn(self, d: _Deadline) -> None:
         try:
@@ -520,7 +532,7 @@ def _number_token(x: Any) -> str:
         return repr(int.__index__(x))
     if isinstance(x, float):
         return repr(float.__float__(x))
-    return repr(complex.__complex__(x)) if isinstance(x, complex) else type(x).__name__
+    return complex.__repr__(x) if isinstance(x, complex) else type(x).__name__
 
 
 def snapshot(obj: Any, root: str = "x", budget: int = 5000) -> dict[str, tuple]:
