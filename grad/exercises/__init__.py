@@ -41,27 +41,51 @@ Rules for a checker (the tests in tests/test_exercises*.py enforce them on every
    time limit, captures prints, turns an exception, `SystemExit` or a timeout into the
    verdict (`LearnerFailed`, a `NotYet`; `.error` is the exception, for checkers that
    react to one kind: `except LearnerFailed as e: if isinstance(e.error, OverflowError)`),
-   and refuses an answer that changes its arguments. When changing them is the task (an
-   update step), say which: `run(gd_step, params, lr, changes=("params",))` lets the
-   numbers inside `params` change, but not the list itself. `changes=True` turns the
-   comparison off (for methods like `opt.step()`). The answer's methods count as its code:
-   `run(operator.sub, a, b, what="a - b")`, `run(line, t)`, `run(out._backward)`.
-2. Read every answer through the policy (`grad.exercises._policy`, re-exported here):
-   `number(x, what)` (a finite real number as a float; bools, strings, Values, 1-element
-   lists and arrays, inf and NaN refused with the course's one wording), `whole(x, what)`
-   (a count or an index: 3 and 3.0 accepted, 2.9999 not), `array(x, what, ndim=2)` (a
-   finite float copy), `floats(x, what, n)` (a list/tuple/1-D array of numbers),
-   `items(x, what, 3, "dX, dW, db")` (a tuple or list of n things), `entries(d, what,
-   keys)` (a dictionary's values), `attr(obj, "w", what)` (an attribute of the
-   learner's object), `is_value(x)`, `describe(x)` and `shown(x)` (for messages). Compare
-   with `close(a, b, rel, abs_)` and `allclose(a, b, rtol, atol)`, which are never true
-   for NaN, or for inf against a finite number.
+   and refuses an answer that changes its arguments (or, for a method or a callable
+   object, the object itself). When changing them is the task (an update step), say which,
+   by position: `run(gd_step, params, lr, changes=(0,))` lets the numbers inside
+   `params` change, but not the list itself (names work too, but the learner may name
+   the parameter differently). `changes=True` turns the comparison off (for methods
+   like `opt.step()`). The answer's methods count as its code: `run(operator.sub, a, b,
+   what="a - b")`, `run(line, t)`, `run(out._backward)`, `run(out.backward, changes=True)`.
+   The limit cannot stop code that never gives control back to Python (one long C call),
+   nor a loop that catches every exception (`except:` around the loop body): after a few
+   tries the watchdog prints a warning and gives up.
+2. Read every answer through the policy (`grad.exercises._policy`, re-exported here).
+   Each helper returns a plain value or raises NotYet with the course's one wording:
+   - `number(x, what, finite=True, advice="")`: a real number as a plain float. NumPy
+     numbers and 0-d arrays count; bools, strings, None, `...`, Values ("return `.data`,
+     the number, not the Value"), 1-element lists and arrays, complex numbers, inf and NaN
+     do not. Read with `float.__float__`/`int.__index__`, so a lying subclass gains nothing.
+   - `whole(x, what)`: a count, an index or a size as an int (3, 3.0, np.int64(3); not 2.9999).
+   - `array(x, what, ndim=2)`: a finite float copy (lists of numbers are fine; a Tensor or
+     a Value, True/False, ragged lists, inf and NaN are refused).
+   - `floats(x, what, n)`: a list, tuple or 1-D array of numbers, as a list of floats.
+   - `items(x, what, 3, "dX, dW, db")`: a tuple or list of n things (a list where a tuple
+     was asked is fine: it unpacks the same).
+   - `entries(d, what, keys)`: a dictionary's values for the keys (missing keys refused).
+   - `attr(obj, "w", what)`: an attribute of an object the learner made.
+   - `function(x, name)`, `a_class(x, name)`: the answer is a function / a class.
+   - `is_number(x)`, `is_value(x)`, `to_float(x)` (None if not a number): tests, no message.
+   - `describe(x)` ("an array of shape (200,)", "the string '3'") and `shown(x)` (a short,
+     safe repr) for messages: never put a raw `{x!r}` of an answer in a message.
+   Compare with `close(a, b, rel=1e-6, abs_=1e-9)` and `allclose(a, b, rtol, atol)`: never
+   true for NaN, and inf is only close to the same inf.
+   `run_counting(fn, *args)` returns (result, Python steps taken): a loop over n rows
+   takes at least n steps, a vectorized NumPy answer a few dozen.
 3. Never trust the answer with the checker's state: hand it `fresh(data)` (a deep copy),
    and read what you compare from your own references or copies taken before the call
    (keep `mine = list(params)` before `run(gd_step, params, ...)`). `check()` also puts
    back `random`, NumPy's global generator and the module's data afterwards.
 4. Each message states a fact about the answer; where it names a cause, a `Mistake` with
-   `says=` proves that this cause produces it.
+   `says=` proves that this cause produces it (tests/test_exercises.py checks that the
+   verdict contains `says`). A message says what is wrong, not the code that fixes it:
+   the tests fail when check() prints a line of the solution, the hint or the nudge.
+
+`ex.verdict(answer, limit=None)` returns the message (None when right) without printing;
+`ex.check(answer, limit=None)` prints it. `limit` overrides the exercise's seconds per
+call (the tests use 0.25 s for answers that never return). The whole check also has a
+budget of max(30 s, 10 × limit), for learner code that runs outside run().
 
 Tests run for every exercise automatically: the reference is accepted; the stub and,
 built from the reference, answers returning inf, -inf or NaN (as values, in arrays,
