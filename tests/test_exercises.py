@@ -143,3 +143,38 @@ def test_close_is_finite_aware():
     assert not close(inf, 1e300) and not close(1e300, inf) and not close(-inf, inf)
     assert close(inf, inf) and close(-inf, -inf)
     assert not close(nan, nan) and not close(nan, 1.0) and not close(1.0, nan)
+
+
+def test_numpy_numbers_count_as_numbers():
+    import numpy as np
+    from grad.exercises import training, value
+    count, pick, train = (value.count_nodes.reference(), training.pick_lr.reference(),
+                          training.train.reference())
+    assert value.count_nodes.verdict(lambda root: np.int64(count(root))) is None
+    assert value.count_nodes.verdict(lambda root: float(count(root))) is None
+    assert training.pick_lr.verdict(lambda xs: np.float32(pick(xs))) is None
+    assert training.train.verdict(lambda *a: np.array(train(*a))) is None
+
+
+def test_a_string_for_a_number_gets_one_wording_everywhere():
+    from grad.exercises import autograd, classification, regularization
+    for ex, answer in [(autograd.a_grad, "13"),
+                       (classification.bce_from_prob, lambda p, y: "0.1"),
+                       (regularization.xavier_std, lambda a, b: "0.1")]:
+        assert "is the string" in ex.verdict(answer) and "not a number" in ex.verdict(answer)
+
+
+def test_answers_that_only_empty_their_inputs_are_rejected():
+    from grad import Value
+    from grad.exercises import optimizers, training
+    assert "the list params went from 5 to 0 items" in training.gd_step.verdict(
+        lambda params, lr: params.clear())
+    assert "went from 3 to 0 items" in optimizers.momentum_step.verdict(
+        lambda params, velocity, lr, momentum: params.clear())
+
+    def mse(preds, targets):          # a detached number, and the evidence removed
+        out = Value(sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets))
+        preds.clear()
+        return out
+
+    assert "changed its input preds" in training.mse.verdict(mse)

@@ -176,7 +176,7 @@ class Exercise:
             return NO_ANSWER, [], 0
         seconds = self.limit if limit is None else limit
         module = sys.modules.get(getattr(self.test, "__module__", ""))
-        with preserved(module), Session(seconds, label=f"your answer to '{self.title}'") as s:
+        with preserved(module), Session(seconds) as s:
             problem = self._judge(answer, seconds, s)
             lines, n = s.printed()
         return problem, lines, n

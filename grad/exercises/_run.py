@@ -114,9 +114,8 @@ class Session:
     Sessions nest (an inner one reuses the outer one).
     """
 
-    def __init__(self, limit: float = DEFAULT_LIMIT, label: str = "your code"):
+    def __init__(self, limit: float = DEFAULT_LIMIT):
         self.limit = limit
-        self.label = label
         self.stack: list[_Deadline] = []
         self.pending: Optional[_Deadline] = None
         self.user_interrupted = False
@@ -139,7 +138,9 @@ class Session:
         self._stdout = sys.stdout
         if threading.current_thread() is threading.main_thread():
             try:
-                self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+                previous = signal.signal(signal.SIGINT, self._on_sigint)
+                # None: a handler set outside Python; Python's own is the best stand-in
+                self._previous = signal.default_int_handler if previous is None else previous
                 self.watched = True
             except (ValueError, OSError):    # not the main interpreter: no time limit
                 self.watched = False
@@ -385,10 +386,10 @@ def run(fn: Callable, *args: Any, what: Optional[str] = None, limit: Optional[fl
     - `what`: how the verdict names the call ("backward_slope(f, 2.0, 0.25)"); by default
       the function's name and short arguments.
     - `limit`: seconds before the call is stopped (default: the session's, 5 s).
-    - `changes`: the names (or positions) of arguments whose numbers the call may change in
-      place (an update step: `changes=("params",)`), or True when anything may change; every
-      other argument must be left exactly as it was. Containers must keep their length
-      and their items, even under `changes`.
+    - `changes`: the positions (or names; "self" for the object of a method) of arguments
+      whose numbers the call may change in place (an update step: `changes=(0,)`), or True
+      when anything may change; every other argument must be left exactly as it was.
+      Containers must keep their length and their items, even under `changes`.
     Raises LearnerFailed (the call raised or ran out of time) or NotYet (it changed its
     inputs); a real interrupt by the learner propagates as KeyboardInterrupt.
     """
