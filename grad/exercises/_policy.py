@@ -278,8 +278,8 @@ def items(x: Any, what: str, n: Optional[int] = None, names: str = "",
     shown = f" ({names})" if names else ""
     if got is None:
         if x is None:
-            raise NotYet(_with(f"{what} is None (is a `return` missing?); return {wanted}"
-                               f"{shown}", advice))
+            raise NotYet(f"{what} is None (is a `return` missing?)"
+                         + (f"; return {wanted}{shown}" if n is not None else ""))
         raise NotYet(_with(f"{what} is {describe(x)}, not a tuple or a list{shown}", advice))
     if n is not None and len(got) != n:
         raise NotYet(_with(f"{what} holds {len(got)} item{'s' if len(got) != 1 else ''}; "
@@ -296,8 +296,7 @@ def floats(x: Any, what: str, n: Optional[int] = None, *, finite: bool = True,
         got = _plain_items(x)
         if got is None:
             if x is None:
-                raise NotYet(_with(f"{what} is None, not a list of numbers (is a `return` "
-                                   "missing?)", advice))
+                raise NotYet(f"{what} is None, not a list of numbers (is a `return` missing?)")
             raise NotYet(_with(f"{what} is {describe(x)}, not a list of numbers", advice))
     if n is not None and len(got) != n:
         raise NotYet(_with(f"{what} holds {len(got)} number{'s' if len(got) != 1 else ''}, "
