@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -56,17 +57,17 @@ hinge_one = Exercise(
         def hinge_one(score, label):
             return (1 - label * score).relu()
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def hinge_one(score, label):
             return (1 + label * score).relu()   # sign error
-    ''', '''
+    ''', says="with a minus"), Mistake('''
         def hinge_one(score, label):
             return 1 - label * score   # no clipping at zero
-    ''', '''
+    ''', says="clip it at zero"), Mistake('''
         from grad import Value
         def hinge_one(score, label):   # the right number, cut off from the graph
             return Value(max(0.0, 1 - label * score.data))
-    '''],
+    ''', says="not score.data")],
 )
 
 
@@ -106,51 +107,89 @@ bce_from_prob = Exercise(
         def bce_from_prob(p, y):
             return -(y * math.log(p) + (1 - y) * math.log(1 - p))
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import math
         def bce_from_prob(p, y):
             return y * math.log(p) + (1 - y) * math.log(1 - p)   # missing minus
-    ''', '''
+    ''', says="a negative loss"), Mistake('''
         import math
         def bce_from_prob(p, y):
             return -(y * math.log(1 - p) + (1 - y) * math.log(p))   # classes swapped
-    '''],
+    ''', says="p is the probability of class 1"), Mistake('''
+        import math
+        def bce_from_prob(p, y):   # base-10 logarithm
+            return -(y * math.log10(p) + (1 - y) * math.log10(1 - p))
+    ''', says="-(y log p + (1 - y) log(1 - p))")],
 )
 
 
 # ---- 3. accuracy with 0/1 labels, from logits -----------------------------------------------
 ACCURACY_CASES = [
+    # every typical slip gives a different number here: 0.7 right, 7 the count, 0.3 the error
+    # rate, 0.9 with >= 0, 0.4 with signs against 0/1 labels, 0.5 with the 0.5 threshold
+    ([0.0, 0.0, 0.7, -0.3, 0.2, -0.8, 0.9, 0.3, 0.6, -0.4],
+     [1, 1, 1, 0, 1, 0, 1, 1, 0, 0]),
     ([2.0, -1.0, 0.3, -0.2, 0.4], [1, 0, 1, 1, 0]),        # 0.6
     ([0.1, 0.2, -3.0, 5.0], [1, 1, 0, 1]),                  # 1.0
     ([-0.5, -0.1, 0.25, 4.0, -2.0, 0.0], [0, 1, 0, 1, 1, 0]),  # 0.5: a logit of 0 predicts 0
 ]
 
 
+def _fraction(predict, logits, labels) -> float:
+    return sum(predict(z) == y for z, y in zip(logits, labels)) / len(labels)
+
+
+def _accuracy_slips(logits: list, labels: list, want: float) -> dict:
+    """The number each typical slip returns on these data, with what to say about it."""
+    n = len(labels)
+    return {
+        "count": (want * n, f"that is the number of correct predictions; divide by the number "
+                            f"of examples to get a fraction ({want:g})"),
+        "error": (1 - want, f"that is the fraction of wrong predictions (the error rate); the "
+                            f"accuracy counts the right ones ({want:g})"),
+        "ge": (_fraction(lambda z: int(z >= 0), logits, labels),
+               f"a logit of exactly 0 should predict class 0, but yours counts it as class 1 "
+               f"(should be {want:g})"),
+        "sign": (_fraction(lambda z: (z > 0) - (z < 0), logits, labels),
+                 f"the sign of a logit is -1, 0 or +1, while these labels are 0 or 1 (should "
+                 f"be {want:g})"),
+        "half": (_fraction(lambda z: int(z > 0.5), logits, labels),
+                 f"0.5 is the threshold for a probability; a logit z gives sigmoid(z) > 0.5 "
+                 f"exactly when z > 0 (should be {want:g})"),
+    }
+
+
+def _explained(results: list, slip_table, same) -> Optional[str]:
+    """The verdict for answers that were wrong somewhere, naming a cause only when exactly one
+    typical slip gives what the answer gave on every case. results: (shown, got, want, case)."""
+    tables = [slip_table(case, want) for _, _, want, case in results]
+    bad = next(i for i, (_, got, want, _) in enumerate(results) if not same(got, want))
+    fits = [name for name in tables[0]
+            if all(same(got, table[name][0]) for (_, got, _, _), table in zip(results, tables))]
+    if len(fits) == 1:
+        return f"{results[bad][0]} returned {shown(results[bad][1])}: {tables[bad][fits[0]][1]}"
+    return None
+
+
 def _test_accuracy01(accuracy01):
     function(accuracy01, "accuracy01")
+    results = []
     for logits, labels in ACCURACY_CASES:
-        correct = [(z > 0) == (y == 1) for z, y in zip(logits, labels)]
-        want = sum(correct) / len(correct)
-        shown = f"accuracy01({logits}, {labels})"
-        got = number(run(accuracy01, list(logits), list(labels), what=shown), shown,
+        want = _fraction(lambda z: int(z > 0), logits, labels)
+        what = f"accuracy01({logits}, {labels})"
+        got = number(run(accuracy01, list(logits), list(labels), what=what), what,
                      advice="return the fraction of correct predictions")
-        if close(got, want):
-            continue
-        if close(got, sum(correct)):
-            return (f"{shown} = {got}: that is the number of correct predictions; divide by the "
-                    f"number of examples to get a fraction ({want})")
-        if not 0 <= got <= 1:
-            return f"{shown} = {got}, but an accuracy is a fraction between 0 and 1 (here {want})"
-        by_sign = sum((z > 0) - (z < 0) == y for z, y in zip(logits, labels)) / len(labels)
-        if close(got, by_sign):
-            return (f"{shown} = {got}, but should be {want}: the sign of a logit is -1 or +1, "
-                    "while these labels are 0 or 1; predict 1 when the logit is above 0, else 0")
-        half = sum((z > 0.5) == (y == 1) for z, y in zip(logits, labels)) / len(labels)
-        if close(got, half):
-            return (f"{shown} = {got}, but should be {want}: 0.5 is the threshold for a "
-                    "probability; a logit z gives sigmoid(z) > 0.5 exactly when z > 0")
-        return f"{shown} = {got}, but should be {want} (predict 1 when the logit is above 0)"
-    return None
+        results.append((what, got, want, (logits, labels)))
+    wrong = [(what, got, want) for what, got, want, _ in results if not close(got, want)]
+    if not wrong:
+        return None
+    named = _explained(results, lambda case, want: _accuracy_slips(*case, want), close)
+    if named:
+        return named
+    what, got, want = wrong[0]
+    if not 0 <= got <= 1:
+        return f"{what} returned {got:g}, but an accuracy is a fraction between 0 and 1 (here {want:g})"
+    return f"{what} returned {got:g}, but should be {want:g} (predict 1 when the logit is above 0)"
 
 
 accuracy01 = Exercise(
@@ -167,17 +206,26 @@ accuracy01 = Exercise(
             correct = sum(p == y for p, y in zip(predictions, labels))
             return correct / len(labels)
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import numpy as np
         def accuracy01(logits, labels):   # signs are -1/+1, labels are 0/1
             return float(np.mean(np.sign(logits) == np.array(labels)))
-    ''', '''
+    ''', says="the sign of a logit"), Mistake('''
         def accuracy01(logits, labels):   # 0.5 is a probability threshold, not a logit one
             return sum((z > 0.5) == (y == 1) for z, y in zip(logits, labels)) / len(labels)
-    ''', '''
+    ''', says="0.5 is the threshold for a probability"), Mistake('''
         def accuracy01(logits, labels):   # a count, not a fraction
             return sum((z > 0) == (y == 1) for z, y in zip(logits, labels))
-    '''],
+    ''', says="the number of correct predictions"), Mistake('''
+        def accuracy01(logits, labels):   # a logit of 0 counted as class 1
+            return sum((z >= 0) == (y == 1) for z, y in zip(logits, labels)) / len(labels)
+    ''', says="a logit of exactly 0 should predict class 0"), Mistake('''
+        def accuracy01(logits, labels):   # the error rate
+            return sum((z > 0) != (y == 1) for z, y in zip(logits, labels)) / len(labels)
+    ''', says="the error rate"), Mistake('''
+        def accuracy01(logits, labels):   # divides by a fixed number
+            return sum((z > 0) == (y == 1) for z, y in zip(logits, labels)) / 10
+    ''', says="(predict 1 when the logit is above 0)")],
 )
 
 
@@ -279,32 +327,47 @@ stable_softmax = Exercise(
 
 
 # ---- 5. the predicted class ------------------------------------------------------------------
-CLASS_CASES = [[0.1, 2.0, -1.0], [-3.0, -1.0, -2.0], [5.0, 1.0, 2.0], [0.0, 0.5, 3.0, -1.0],
+CLASS_CASES = [[0.1, 2.0, -1.0, 0.5], [0.5, -1.0, 2.0, 0.1, -3.0], [-3.0, -1.0, -2.0], [5.0, 1.0, 2.0], [0.0, 0.5, 3.0, -1.0],
                [-0.2, -4.0, -0.1]]
+
+
+def _class_slips(scores: list, want: int) -> dict:
+    """The class each typical slip returns for these scores, with what to say about it."""
+    positions = range(len(scores))
+    low = min(positions, key=lambda k: scores[k])
+    return {
+        "one-based": (want + 1, f"the classes are numbered from 0, so the first score is "
+                                f"class 0 (should be {want})"),
+        "smallest": (low, f"the class with the smallest score ({scores[low]}); the prediction "
+                          f"is the class with the largest score: class {want}"),
+        "abs": (max(positions, key=lambda k: abs(scores[k])),
+                f"the class whose score is largest in size; the sign counts too: class {want}"),
+    }
 
 
 def _test_predict_class(predict_class):
     function(predict_class, "predict_class")
+    results = []
     for scores in CLASS_CASES:
         want = max(range(len(scores)), key=lambda k: scores[k])
-        shown = f"predict_class({scores})"
-        out = run(predict_class, list(scores), what=shown)
+        what = f"predict_class({scores})"
+        out = run(predict_class, list(scores), what=what)
         advice = f"return the class number, an int such as {want}"
         score_like = not isinstance(out, (int, np.integer))     # a float, as the scores are
-        if score_like and close(number(out, shown, advice=advice), max(scores)):
-            return (f"{shown} returned {max(scores)}, the largest score; return its position "
+        if score_like and close(number(out, what, advice=advice), max(scores)):
+            return (f"{what} returned {max(scores)}, the largest score; return its position "
                     f"(the class number {want}) instead")
-        got = whole(out, shown, advice=advice)
-        if not 0 <= got < len(scores):
-            return f"{shown} returned {got}, but the classes are numbered 0 to {len(scores) - 1}"
-        if got == want:
-            continue
-        if got == min(range(len(scores)), key=lambda k: scores[k]):
-            return (f"{shown} returned {got}, the class with the smallest score "
-                    f"({scores[got]}); the prediction is the class with the largest score, "
-                    f"sign included: class {want}")
-        return f"{shown} returned {got}, but class {want} has the largest score"
-    return None
+        results.append((what, whole(out, what, advice=advice), want, scores))
+    wrong = [(what, got, want, scores) for what, got, want, scores in results if got != want]
+    if not wrong:
+        return None
+    named = _explained(results, _class_slips, lambda a, b: a == b)
+    if named:
+        return named
+    what, got, want, scores = wrong[0]
+    if not 0 <= got < len(scores):
+        return f"{what} returned {got}, but the classes are numbered 0 to {len(scores) - 1}"
+    return f"{what} returned {got}, but class {want} has the largest score"
 
 
 predict_class = Exercise(
@@ -323,14 +386,23 @@ predict_class = Exercise(
                     best = k
             return best
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def predict_class(scores):   # the smallest score
             return min(range(len(scores)), key=lambda k: scores[k])
-    ''', '''
+    ''', says="the smallest score"), Mistake('''
         def predict_class(scores):   # the score itself, not its position
             return max(scores)
-    ''', '''
+    ''', says="the largest score; return its position"), Mistake('''
         def predict_class(scores):   # the largest in size, ignoring the sign
             return max(range(len(scores)), key=lambda k: abs(scores[k]))
-    '''],
+    ''', says="largest in size"), Mistake('''
+        def predict_class(scores):   # counts from 1
+            return scores.index(max(scores)) + 1
+    ''', says="numbered from 0"), Mistake('''
+        def predict_class(scores):   # always the last class
+            return len(scores) - 1
+    ''', says="has the largest score"), Mistake('''
+        def predict_class(scores):   # the index of the last score, counted from 1
+            return len(scores)
+    ''', says="numbered 0 to")],
 )
