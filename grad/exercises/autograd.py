@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from grad.exercises import (Exercise, attr, close, describe, function, is_value, number,
-                            run, to_float)
+from grad.exercises import (Exercise, LearnerFailed, Mistake, attr, close, describe,
+                            function, is_value, number, run, to_float)
 
 
 class Value:
@@ -54,9 +54,22 @@ class Value:
         out._backward = _backward
         return out
 
+    def backward(self) -> None:
+        """Exercise 3 asks for what backward() does, so the checker's graphs refuse it."""
+        raise _BackwardCalled("the exercise is to write backward() itself")
+
+
+class _BackwardCalled(Exception):
+    """Raised when an answer to exercise 3 calls root.backward() instead of doing its work."""
+
 
 def _tanh(x):
     return x.tanh() if isinstance(x, Value) else math.tanh(x)
+
+
+def _shared(s, use):
+    """use(s) with s computed once: a node (not only a leaf) used several times."""
+    return use(s)
 
 
 # Test graphs: (name, leaf names, leaf values, expression). Each expression works on
@@ -71,8 +84,10 @@ GRAPHS = [
      lambda a, b: (a * b) * (a + b)),
     ("y = (a*a + a) * a, where a is used four times", ("a",), (1.5,),
      lambda a: (a * a + a) * a),
-    ("z = tanh(s*s + s) with s = a + b (a diamond)", ("a", "b"), (0.3, -0.8),
-     lambda a, b: _tanh((a + b) * (a + b) + (a + b))),
+    ("z = tanh(s*s + s) with s = a + b computed once", ("a", "b"), (0.3, -0.8),
+     lambda a, b: _shared(a + b, lambda s: _tanh(s * s + s))),
+    ("out = t * s with s = a*b and t = s + c", ("a", "b", "c"), (1.5, -0.5, 2.0),
+     lambda a, b, c: _shared(a * b, lambda s: (s + c) * s)),
 ]
 
 
@@ -118,8 +133,15 @@ def _test_multiply(multiply):
         out = run(multiply, a, b, what=f"multiply(a, b) with a = {x}, b = {y}")
         if out is None:
             return "multiply(a, b) returned None: return the new node `out`"
-        if not is_value(out) or not close(attr(out, "data", "out"), x * y):
+        if not is_value(out):
+            return f"multiply(a, b) is {describe(out)}: return the new Value node out"
+        if not close(attr(out, "data", "out"), x * y):
             return f"multiply(a, b) with a = {x}, b = {y}: out.data should be {x * y}"
+        prev = attr(out, "_prev", "out")
+        if not (isinstance(prev, (tuple, list)) and len(prev) == 2
+                and prev[0] is a and prev[1] is b):
+            return ("out._prev should be (a, b), the two operands in order, so that "
+                    "backward() can find them")
         step = _backward_of(out)
         if step is None:
             return "out has no _backward to call: set out._backward = _backward"
@@ -131,21 +153,24 @@ def _test_multiply(multiply):
         if to_float(a.grad) is None or to_float(b.grad) is None:
             return (f"after out._backward(), a.grad is {describe(a.grad)} and b.grad is "
                     f"{describe(b.grad)}: both should be numbers")
+        if close(a.grad, 0.75) and close(b.grad, -0.25):
+            return ("out._backward() did not change a.grad or b.grad: is your _backward "
+                    "attached to out, and does it add to the operands' grads?")
         where = f"(a = {x}, b = {y}, out.grad = {g}, and a.grad was 0.75 before)"
         if close(a.grad, y * g) or close(b.grad, x * g):
-            return (f"a.grad became {a.grad}, but it should be 0.75 + {y} × {g} = {want_a} "
-                    f"{where}: add to the gradient with +=, do not overwrite it with =")
+            return (f"a.grad became {a.grad:g}, but it should be 0.75 + ({y:g}) × ({g:g}) = "
+                    f"{want_a:g} {where}: add to the gradient with +=, do not overwrite it with =")
         if close(a.grad, 0.75 + x * g):
-            return (f"a.grad became {a.grad} {where}: the derivative of a*b with respect to a "
+            return (f"a.grad became {a.grad:g} {where}: the derivative of a*b with respect to a "
                     "is b.data, not a.data (the operands are swapped)")
         if close(a.grad, 0.75 + y * x * y):
-            return (f"a.grad became {a.grad} {where}: multiply by out.grad (the gradient "
+            return (f"a.grad became {a.grad:g} {where}: multiply by out.grad (the gradient "
                     "arriving from above), not by out.data")
         if close(a.grad, 0.75 + y):
-            return (f"a.grad became {a.grad} {where}: the chain rule multiplies the local "
+            return (f"a.grad became {a.grad:g} {where}: the chain rule multiplies the local "
                     "derivative b.data by out.grad")
-        return (f"after out._backward(), a.grad = {a.grad} and b.grad = {b.grad}; expected "
-                f"{want_a} and {want_b} {where}")
+        return (f"after out._backward(), a.grad = {a.grad:g} and b.grad = {b.grad:g}; expected "
+                f"{want_a:g} and {want_b:g} {where}")
     a = Value(3.0, label="a")
     out = run(multiply, a, a, what="multiply(a, a)")
     step = _backward_of(out) if is_value(out) else None
@@ -154,8 +179,8 @@ def _test_multiply(multiply):
     out.grad = 1.0
     run(step, what="out._backward()")
     if not close(a.grad, 6.0):
-        return (f"for out = a*a with a = 3, a.grad became {a.grad}, but d(a²)/da = 2a = 6: "
-                "both operands are the same node, so both lines must add (+=) to it")
+        return (f"for out = a*a with a = 3, a.grad became {describe(a.grad)}, but d(a²)/da = "
+                "2a = 6: both operands are the same node, so both lines must add (+=) to it")
     return None
 
 
@@ -170,57 +195,72 @@ multiply = Exercise(
                "and the other way round; multiply it by the gradient arriving at out and add "
                "it to the operand's grad (add, do not assign: other paths add to it too)."),
     solution_code='''
-        from grad.exercises.autograd import Value  # the notebook's Value class works too
-
         def multiply(a, b):
-            out = Value(a.data * b.data, (a, b), '*')
+            out = type(a)(a.data * b.data, (a, b), '*')   # type(a) is our Value class
             def _backward():
                 a.grad += b.data * out.grad
                 b.grad += a.data * out.grad
             out._backward = _backward
             return out
     ''',
-    mistakes=['''
-        from grad.exercises.autograd import Value
-
+    mistakes=[Mistake('''
         def multiply(a, b):
-            out = Value(a.data * b.data, (a, b), '*')
+            out = type(a)(a.data * b.data, (a, b), '*')
             def _backward():
                 a.grad = b.data * out.grad     # overwrites what other paths brought
                 b.grad = a.data * out.grad
             out._backward = _backward
             return out
-    ''', '''
-        from grad.exercises.autograd import Value
-
+    ''', says="do not overwrite it with ="), Mistake('''
         def multiply(a, b):
-            out = Value(a.data * b.data, (a, b), '*')
+            out = type(a)(a.data * b.data, (a, b), '*')
             def _backward():
                 a.grad += a.data * out.grad    # swapped operands
                 b.grad += b.data * out.grad
             out._backward = _backward
             return out
-    ''', '''
-        from grad.exercises.autograd import Value
-
+    ''', says="the operands are swapped"), Mistake('''
         def multiply(a, b):
-            out = Value(a.data * b.data, (a, b), '*')
+            out = type(a)(a.data * b.data, (a, b), '*')
             def _backward():
                 a.grad += b.data * out.data    # out.data instead of out.grad
                 b.grad += a.data * out.data
             out._backward = _backward
             return out
-    ''', '''
-        from grad.exercises.autograd import Value
-
+    ''', says="not by out.data"), Mistake('''
         def multiply(a, b):
-            out = Value(a.data * b.data, (a, b), '*')
+            out = type(a)(a.data * b.data, (a, b), '*')
             def _backward():
                 a.grad += b.data               # forgets the gradient arriving from above
                 b.grad += a.data
             out._backward = _backward
             return out
-    '''],
+    ''', says="multiplies the local derivative b.data by out.grad"), Mistake('''
+        def multiply(a, b):
+            out = type(a)(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += b.data * out.grad
+                b.grad += a.data * out.grad
+            return out                         # the closure is never attached to out
+    ''', says="did not change a.grad or b.grad"), Mistake('''
+        def multiply(a, b):
+            out = type(a)(a.data * b.data)     # no operands: backward() cannot find a and b
+            def _backward():
+                a.grad += b.data * out.grad
+                b.grad += a.data * out.grad
+            out._backward = _backward
+            return out
+    ''', says="out._prev should be (a, b)"), Mistake('''
+        def multiply(a, b):
+            out = type(a)(a.data * b.data, (a, b), '*')
+            def _backward():
+                a.grad += b.data * out.grad
+                b.grad += a.data * out.grad
+            out._backward = _backward          # forgets to return out
+    ''', says="returned None"), Mistake('''
+        def multiply(a, b):
+            return a.data * b.data             # a number, not a node
+    ''', says="return the new Value node")],
 )
 
 
@@ -276,7 +316,7 @@ topo_sort = Exercise(
             build(root)
             return order
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def topo_sort(root):
             order, visited = [], set()
             def build(v):
@@ -287,7 +327,7 @@ topo_sort = Exercise(
                         build(child)
             build(root)
             return order
-    ''', '''
+    ''', says="comes before its operand"), Mistake('''
         def topo_sort(root):
             order = []
             def build(v):                # no visited set: shared nodes come twice
@@ -296,10 +336,32 @@ topo_sort = Exercise(
                 order.append(v)
             build(root)
             return order
-    ''', '''
+    ''', says="appears more than once"), Mistake('''
         def topo_sort(root):
             return list(root._prev) + [root]   # only one level deep
-    '''],
+    ''', says="visit the operands of every node"), Mistake('''
+        def topo_sort(root):
+            order, visited = [], set()
+            def build(v):
+                if v not in visited:
+                    visited.add(v)
+                    for child in v._prev:
+                        build(child)
+                    order.append(v)
+            build(root)
+            return order[::-1]           # the backward order, not the topological one
+    ''', says="comes before its operand"), Mistake('''
+        def topo_sort(root):
+            order, visited = [], set()
+            def build(v):
+                if v not in visited:
+                    visited.add(v)
+                    for child in v._prev:
+                        build(child)
+                    order.append(v.label)   # labels instead of the nodes
+            build(root)
+            return order
+    ''', says="Value objects")],
 )
 
 
@@ -308,22 +370,37 @@ def _test_run_backward(run_backward):
     function(run_backward, "run_backward")
     for name, names, values, expr in GRAPHS:
         leaves, root = _build(names, values, expr)
-        run(run_backward, root, what="run_backward(root)", changes=(0,))
+        try:
+            run(run_backward, root, what="run_backward(root)", changes=(0,))
+        except LearnerFailed as e:
+            if isinstance(e.error, _BackwardCalled):
+                return ("run_backward calls backward(): the exercise is to write what "
+                        "backward() does, from the topological order, the seed and each "
+                        "node's _backward()")
+            raise
         want = _numerical_grads(values, expr)
         got = [number(v.grad, f"for {name}, {v.label}.grad") for v in leaves]
         root_grad = number(root.grad, f"for {name}, root.grad")
         if root_grad == 0:
-            return (f"for {name}, root.grad is still 0 after backward: seed it with "
-                    "d root / d root, which is 1, before the loop")
+            return (f"for {name}, root.grad is still 0 after run_backward(root): the "
+                    "gradient of the root with respect to itself is its seed")
         if not close(root_grad, 1.0, rel=1e-9):
-            return f"for {name}, root.grad is {root_grad} after backward; it should be 1.0"
-        if all(g == 0 for g in got) and any(abs(w) > 1e-6 for w in want):
-            return (f"for {name}, the gradient never reached the inputs (all still 0): call "
-                    "_backward() on every node, output first (reversed topological order)")
+            return f"for {name}, root.grad is {root_grad:g} after run_backward; it should be 1.0"
+        others = [v for v in _all_nodes(root) if v is not root]
+        reached = [v for v in others if to_float(v.grad) != 0]
+        if others and not reached:
+            return (f"for {name}, root.grad is 1.0 but no other node received any gradient: "
+                    "does every node's _backward() run, after the seed is set?")
+        if (any(abs(w) > 1e-6 for w in want) and all(g == 0 for g in got)
+                and all(any(v is c for c in root._prev) for v in reached)):
+            return (f"for {name}, only the root's own operands received a gradient: each "
+                    "node's _backward() must run after that node has received its gradient, "
+                    "so the output goes first (reversed topological order)")
         for leaf, g, w in zip(leaves, got, want):
             if not close(g, w, rel=1e-4, abs_=1e-6):
-                return (f"for {name}, {leaf.label}.grad is {g:.4f} but should be {w:.4f}: "
-                        "visit the nodes in reversed topological order (the output first)")
+                return (f"for {name}, {leaf.label}.grad is {g:.4f} but should be {w:.4f} "
+                        "(each node's _backward() must run exactly once, after every node "
+                        "that uses it)")
     return None
 
 
@@ -337,31 +414,49 @@ run_backward = Exercise(
                "d root / d root; then run each node's _backward, visiting the nodes so that "
                "a node passes its gradient on only after it has received all of it."),
     solution_code='''
-        from grad import topological_order  # or yours from this notebook
+        import grad
 
         def run_backward(root):
             root.grad = 1.0
-            for node in reversed(topological_order(root)):
+            for node in reversed(grad.topological_order(root)):  # or topological_order from section 3
                 node._backward()
     ''',
-    mistakes=['''
-        from grad import topological_order
+    mistakes=[Mistake('''
+        import grad
 
         def run_backward(root):
-            for node in reversed(topological_order(root)):   # no seed
+            for node in reversed(grad.topological_order(root)):   # no seed
                 node._backward()
-    ''', '''
-        from grad import topological_order
+    ''', says="root.grad is still 0"), Mistake('''
+        import grad
 
         def run_backward(root):
             root.grad = 1.0
-            for node in topological_order(root):   # inputs first: not reversed
+            for node in grad.topological_order(root):   # inputs first: not reversed
                 node._backward()
-    ''', '''
+    ''', says="only the root's own operands"), Mistake('''
         def run_backward(root):
             root.grad = 1.0
             root._backward()                       # only the last step
-    '''],
+    ''', says="only the root's own operands"), Mistake('''
+        import grad
+
+        def run_backward(root):
+            for node in reversed(grad.topological_order(root)):
+                node._backward()
+            root.grad = 1.0                        # the seed comes too late
+    ''', says="no other node received any gradient"), Mistake('''
+        def run_backward(root):
+            root.backward()                        # the method this exercise writes
+    ''', says="run_backward calls backward()"), Mistake('''
+        def run_backward(root):                    # visits shared nodes once per path
+            root.grad = 1.0
+            def visit(v):
+                v._backward()
+                for child in v._prev:
+                    visit(child)
+            visit(root)
+    ''', says="must run exactly once")],
     adversaries=['''
         class Liar(float):            # a wrong number that says it equals everything
             def __eq__(self, other): return True
@@ -390,11 +485,14 @@ def _test_a_grad(answer):
         12.0: "you found the paths through b and c; a is also added directly in d = c + a",
         7.0: "that counts two of the three paths (direct, through c, through b); add the third",
         1.0: "that is only the direct path d = c + a; a also reaches d through c and b",
+        10.0: "through b = a + a, a is reached twice (it is both operands), so that path "
+              "counts twice",
+        21.0: "that is d's value; the question asks for a.grad, how fast d changes as a moves",
     }
     for value, why in known.items():
         if close(answer, value):
-            return f"{answer} is not it: {why}"
-    return f"{answer} is not it: d = 2a² + a, so the paths from d back to a must add up to 4a + 1"
+            return f"{answer:g} is not it: {why}"
+    return f"{answer:g} is not it: list every path from d back to a and add up what each contributes"
 
 
 a_grad = Exercise(
@@ -413,5 +511,10 @@ a_grad = Exercise(
         # through b (twice):    d.grad × 1 × a.data × (1 + 1) = 6
         a_grad = 1 + 6 + 6
     ''',
-    mistakes=["a_grad = 3.0", "a_grad = 12.0", "a_grad = 7", "a_grad = 1.0"],
+    mistakes=[Mistake("a_grad = 3.0", says="buggy backward"),
+              Mistake("a_grad = 12.0", says="also added directly"),
+              Mistake("a_grad = 7", says="two of the three paths"),
+              Mistake("a_grad = 1.0", says="only the direct path"),
+              Mistake("a_grad = 1 + 6 + 3", says="counts twice"),
+              Mistake("a_grad = 21.0", says="d's value")],
 )
