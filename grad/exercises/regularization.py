@@ -11,7 +11,7 @@ import random
 from typing import Optional
 
 from grad.engine import Value
-from grad.exercises import (Exercise, attr, close, describe, fresh, function, is_number,
+from grad.exercises import (Exercise, Mistake, attr, close, describe, fresh, function, is_number,
                             is_value, items, number, run, shown, to_float)
 
 _is_number = is_number
@@ -61,6 +61,16 @@ def _test_l2_weights(l2_weights) -> Optional[str]:
                     f"L2 squares each weight: {want:.4g}")
         if close(out.data, sum(ws)) and not close(out.data, want):
             return f"{where} you return {out.data:.4g}, the plain sum of the weights: square each one first"
+        if close(out.data, want / 2):
+            return (f"{where} you return {out.data:.4g}, half the sum of the squared weights; "
+                    f"the penalty here is the sum itself, {want:.4g}")
+        if close(out.data, sum(b.data ** 2 for b in biases)):
+            return (f"{where} you return {out.data:.4g}, the sum of the squared biases; "
+                    f"penalize the weights n.w instead: {want:.4g}")
+        per_layer = [sum(w.data ** 2 for n in layer.neurons for w in n.w) for layer in model.layers]
+        if len(per_layer) > 1 and any(close(out.data, part) for part in per_layer):
+            return (f"{where} you return {out.data:.4g}, the squared weights of only one of its "
+                    f"{len(per_layer)} layers; add up every layer's: {want:.4g}")
         if close(out.data, want / len(ws)) and not close(out.data, want):
             return (f"{where} you return {out.data:.4g}, the mean of the squares; the penalty is "
                     f"their sum, {want:.4g}")
@@ -68,8 +78,12 @@ def _test_l2_weights(l2_weights) -> Optional[str]:
             return f"{where} the sum of the squared weights is {want:.4g}, but yours is {out.data:.4g}"
         run(attr(out, "backward", "the penalty"), what="backward() on your penalty", changes=True)
         for w, w0 in zip(weights, ws):
+            if close(w.grad, w0) and w0 != 0:
+                return (f"after backward(), a weight {w0:.4g} has grad {w0:.4g}, half of "
+                        f"d(w**2)/dw = 2w = {2 * w0:.4g}: one factor of your square is a plain "
+                        "number (.data), so the gradient flows through the other one only")
             if not close(w.grad, 2 * w0):
-                return (f"after backward(), a weight {w0:.4g} has grad {shown(w.grad)}, but d(w**2)/dw = "
+                return (f"after backward(), a weight {w0:.4g} has grad {describe(w.grad)}, but d(w**2)/dw = "
                         f"2w = {2 * w0:.4g}: build the penalty from Value operations on the weights")
         if any(to_float(b.grad) != 0 for b in biases):
             return "after backward(), the biases have a gradient: leave them out of the penalty"
@@ -86,63 +100,94 @@ l2_weights = Exercise(
               "w); add up each weight times itself with Value operations (not .data), "
               "starting from a Value zero, and leave neuron.b out.",
     solution_code='''
-        from grad import Value
-
         def l2_weights(model):
-            total = Value(0.0)
+            total = 0.0                     # becomes a Value with the first weight added
             for layer in model.layers:
                 for neuron in layer.neurons:
                     for w in neuron.w:
                         total = total + w * w
             return total
     ''',
-    mistakes=['''
-        from grad.nn import l2_penalty
-
-        def l2_weights(model):
-            return l2_penalty(model.parameters())        # biases included
-    ''', '''
-        def l2_weights(model):
-            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
-            return sum(w.relu() + (-w).relu() for w in ws)   # |w|: that is L1
-    ''', '''
-        def l2_weights(model):
-            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
-            return sum(ws)                                    # forgot to square
-    ''', '''
-        def l2_weights(model):
-            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
-            return sum(w.data ** 2 for w in ws)               # a float: no gradient
-    ''', '''
-        def l2_weights(model):
-            ws = [w for layer in model.layers for n in layer.neurons for w in n.w]
-            return sum(w * w for w in ws) / len(ws)           # the mean, not the sum
-    '''],
+    mistakes=[Mistake("from grad.nn import l2_penalty\ndef l2_weights(model):\n    "
+                      "return l2_penalty(model.parameters())", says="includes the biases")] + [
+        Mistake(f"def l2_weights(model):\n    ws = [w for layer in model.layers for n in "
+                f"layer.neurons for w in n.w]\n    {body}", says=says)
+        for body, says in [
+            ("return sum(w.relu() + (-w).relu() for w in ws)", "that is L1"),
+            ("return sum(ws)", "the plain sum of the weights"),
+            ("return sum(w.data ** 2 for w in ws)", "the plain number"),
+            ("return sum(w * w for w in ws) / len(ws)", "the mean of the squares"),
+            ("return 0.5 * sum(w * w for w in ws)", "half the sum"),
+            ("return sum(w * w.data for w in ws)", "one factor of your square is a plain number"),
+            ("from grad import Value\n    return Value(sum(w.data ** 2 for w in ws))",
+             "build the penalty from Value operations"),
+            ("return [w * w for w in ws]", "not a Value"),
+            ("return sum(w * w for w in ws) ** 0.5", "the sum of the squared weights is"),
+        ]] + [
+        Mistake("def l2_weights(model):\n    return sum(n.b * n.b for layer in model.layers "
+                "for n in layer.neurons)", says="the sum of the squared biases"),
+        Mistake("def l2_weights(model):\n    return sum(w * w for n in model.layers[0].neurons "
+                "for w in n.w)", says="only one of its"),
+        Mistake("def l2_weights(model):\n    return sum(w * w for n in model.layers[-1].neurons "
+                "for w in n.w)", says="only one of its"),
+    ],
 )
 
 
 # ---- 2. one step of weight decay -----------------------------------------------------------
-_DECAY_CASES = ((1.0, 0.0, 0.1, 0.5), (2.0, 0.3, 0.05, 0.01), (-1.5, -0.2, 0.1, 0.1),
-                (0.4, 1.0, 0.01, 0.0), (3.0, -0.5, 0.2, 0.25))
+# No w of 0, 1 or 2, and no alpha of 0 or 0.5: there w, w**2 and 2 * w (or alpha and 2 * alpha)
+# coincide, and the typical mistakes below could not be told apart.
+_DECAY_CASES = ((1.5, 0.0, 0.1, 0.3), (2.5, 0.3, 0.05, 0.01), (-1.5, -0.2, 0.1, 0.1),
+                (0.4, 1.0, 0.01, 0.2), (3.0, -0.5, 0.2, 0.25))
+
+# Each typical mistake as a formula, and what to tell the learner whose answer follows it
+# in every case (a cause is named only when exactly one of them fits).
+_DECAY_MISTAKES = {
+    "dropped the 2": (lambda w, g, lr, a: w - lr * (g + a * w),
+                      "the gradient of alpha * w**2 has a factor 2 that your step lacks: "
+                      "you dropped the 2"),
+    "penalty itself": (lambda w, g, lr, a: w - lr * (g + a * w * w),
+                       "your step adds the penalty alpha * w**2 itself to g; what joins g is "
+                       "the penalty's derivative with respect to w"),
+    "no w": (lambda w, g, lr, a: w - lr * (g + 2 * a),
+             "the penalty's gradient you add does not change with w; the derivative of "
+             "alpha * w**2 depends on w"),
+    "no lr on penalty": (lambda w, g, lr, a: w - lr * g - 2 * a * w,
+                         "the penalty's gradient is not multiplied by lr: the whole gradient, "
+                         "g plus the penalty's part, is scaled by the learning rate"),
+    "uphill": (lambda w, g, lr, a: w + lr * (g + 2 * a * w),
+               "a sign is off: your step goes up the gradient instead of against it"),
+    "away from zero": (lambda w, g, lr, a: w - lr * (g - 2 * a * w),
+                       "a sign is off: your penalty pushes the weight away from zero instead "
+                       "of towards it"),
+    "g flipped": (lambda w, g, lr, a: w - lr * (-g + 2 * a * w),
+                  "a sign is off: the data gradient g is subtracted from the penalty's instead "
+                  "of added to it"),
+    "no penalty": (lambda w, g, lr, a: w - lr * g,
+                   "the penalty is missing: your step follows the data gradient g alone"),
+    "the change": (lambda w, g, lr, a: -lr * (g + 2 * a * w),
+                   "you returned the change of the weight; return the new weight"),
+    "the step": (lambda w, g, lr, a: lr * (g + 2 * a * w),
+                 "you returned the change of the weight; return the new weight"),
+    "no lr": (lambda w, g, lr, a: w - (g + 2 * a * w),
+              "the step is not multiplied by the learning rate lr"),
+}
 
 
 def _test_decay_step(decay_step) -> Optional[str]:
     function(decay_step, "decay_step")
+    got = []
     for w, g, lr, alpha in _DECAY_CASES:
         what = f"decay_step({w}, {g}, {lr}, {alpha})"
-        got = number(run(decay_step, w, g, lr, alpha, what=what), what)
+        got.append(number(run(decay_step, w, g, lr, alpha, what=what), what))
+    for (w, g, lr, alpha), mine in zip(_DECAY_CASES, got):
         want = w - lr * (g + 2 * alpha * w)
-        if close(got, want):
+        if close(mine, want):
             continue
-        if close(got, w - lr * (g + alpha * w)):
-            return ("the gradient of alpha * w**2 is 2 * alpha * w: you dropped the 2 "
-                    f"(decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g})")
-        if close(got, w + lr * (g + 2 * alpha * w)) or close(got, w - lr * (g - 2 * alpha * w)):
-            return (f"a sign is off: the step goes against the gradient, w - lr * (g + 2 alpha w); "
-                    f"decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g}")
-        if close(got, w - lr * g):
-            return f"the penalty is missing: decay_step({w}, {g}, {lr}, {alpha}) should be {want:.6g}"
-        return f"decay_step({w}, {g}, {lr}, {alpha}) returned {got:.6g}, but the new weight is {want:.6g}"
+        fits = [message for formula, message in _DECAY_MISTAKES.values()
+                if all(close(x, formula(*case)) for x, case in zip(got, _DECAY_CASES))]
+        example = f"decay_step({w}, {g}, {lr}, {alpha}) returned {mine:.6g}, not {want:.6g}"
+        return f"{fits[0]} ({example})" if len(fits) == 1 else example
     return None
 
 
@@ -158,16 +203,22 @@ decay_step = Exercise(
         def decay_step(w, g, lr, alpha):
             return w - lr * (g + 2 * alpha * w)   # the same as (1 - 2*lr*alpha) * w - lr * g
     ''',
-    mistakes=['''
-        def decay_step(w, g, lr, alpha):
-            return w - lr * (g + alpha * w)       # forgot the 2 from d(w**2)/dw
-    ''', '''
-        def decay_step(w, g, lr, alpha):
-            return w - lr * (g - 2 * alpha * w)   # pushes weights away from zero
-    ''', '''
-        def decay_step(w, g, lr, alpha):
-            return w - lr * g                     # no penalty at all
-    '''],
+    mistakes=[Mistake(f"def decay_step(w, g, lr, alpha):\n    return {body}", says=says)
+              for body, says in [
+                  ("w - lr * (g + alpha * w)", "you dropped the 2"),
+                  ("w * (1 - lr * alpha) - lr * g", "you dropped the 2"),
+                  ("w - lr * (g + alpha * w ** 2)", "adds the penalty alpha * w**2 itself"),
+                  ("w - lr * (g + 2 * alpha)", "does not change with w"),
+                  ("w - lr * g - 2 * alpha * w", "not multiplied by lr"),
+                  ("w + lr * (g + 2 * alpha * w)", "goes up the gradient"),
+                  ("w - lr * (g - 2 * alpha * w)", "pushes the weight away from zero"),
+                  ("w - lr * (2 * alpha * w - g)", "the data gradient g is subtracted"),
+                  ("w - lr * g", "the penalty is missing"),
+                  ("-lr * (g + 2 * alpha * w)", "the change of the weight"),
+                  ("lr * (g + 2 * alpha * w)", "the change of the weight"),
+                  ("w - (g + 2 * alpha * w)", "not multiplied by the learning rate"),
+                  ("w - lr * (g + 2 * alpha * w) ** 2", ""),       # no cause to name
+              ]],
 )
 
 
@@ -242,54 +293,75 @@ dropout = Exercise(
             scale = 1.0 / (1.0 - p)
             return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]
     ''',
-    mistakes=['''
-        def dropout(xs, mask, p, training=True):
-            if not training:
-                return list(xs)
-            return [x * (1.0 if keep else 0.0) for x, keep in zip(xs, mask)]   # no 1/(1-p)
-    ''', '''
-        def dropout(xs, mask, p, training=True):
-            scale = 1.0 / (1.0 - p)
-            if not training:
-                return [x * scale for x in xs]                 # scales in evaluation too
-            return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]
-    ''', '''
-        def dropout(xs, mask, p, training=True):
-            if not training:
-                return list(xs)
-            scale = 1.0 / (1.0 - p)
-            return [x * (0.0 if keep else scale) for x, keep in zip(xs, mask)]  # mask reversed
-    ''', '''
-        def dropout(xs, mask, p, training=True):
-            scale = 1.0 / (1.0 - p)
-            return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]  # never turns off
-    '''],
+    mistakes=[Mistake(f"def dropout(xs, mask, p, training=True):\n{body}", says=says)
+              for body, says in [
+                  ("    if not training:\n        return list(xs)\n"
+                   "    return [x * (1.0 if keep else 0.0) for x, keep in zip(xs, mask)]",
+                   "must be scaled by 1/(1-p)"),
+                  ("    if not training:\n        return list(xs)\n"
+                   "    return [x * (p if keep else 0.0) for x, keep in zip(xs, mask)]",
+                   "not by p"),
+                  ("    scale = 1.0 / (1.0 - p)\n    if not training:\n"
+                   "        return [x * scale for x in xs]\n"
+                   "    return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]",
+                   "no scaling"),
+                  ("    if not training:\n        return list(xs)\n    scale = 1.0 / (1.0 - p)\n"
+                   "    return [x * (0.0 if keep else scale) for x, keep in zip(xs, mask)]",
+                   "not the reverse"),
+                  ("    scale = 1.0 / (1.0 - p)\n"
+                   "    return [x * (scale if keep else 0.0) for x, keep in zip(xs, mask)]",
+                   "dropout must be off"),
+                  ("    if not training:\n        return list(xs)\n"
+                   "    return [x * (1 / (1 - p)) if keep else 0.0 for x, keep in zip(xs, mask)]",
+                   "every output should be a Value"),
+                  ("    if not training:\n        return list(xs)\n"
+                   "    return [x * (1 / (1 - p)) for x, keep in zip(xs, mask) if keep]",
+                   "return a list of"),
+                  ("    from grad import Value\n    if not training:\n        return list(xs)\n"
+                   "    return [Value(x.data * keep / (1 - p)) for x, keep in zip(xs, mask)]",
+                   "multiply the Value itself"),
+                  ("    if not training:\n        return list(xs)\n"
+                   "    return [x * keep * (1 - p) for x, keep in zip(xs, mask)]", ""),
+              ]],
 )
 
 
 # ---- 4. Xavier's standard deviation --------------------------------------------------------
-_FANS = ((50, 50), (2, 16), (100, 10), (784, 256), (3, 1), (16, 1))
+_FANS = ((2, 16), (100, 10), (50, 50), (784, 256), (3, 1), (16, 1))
+
+
+# Each typical mistake as a formula; a cause is named only when the answer follows exactly
+# one of them for every pair of fans.
+_XAVIER_MISTAKES = {
+    "LeCun": (lambda fi, fo: math.sqrt(1.0 / fi),
+              "uses only fan_in (that is LeCun's scale); Xavier's counts both fans"),
+    "fan_out": (lambda fi, fo: math.sqrt(1.0 / fo),
+                "uses only fan_out; Xavier's counts both fans"),
+    "He": (lambda fi, fo: math.sqrt(2.0 / fi),
+           "is He's scale (for ReLU, fan_in only); Xavier's counts both fans"),
+    "variance": (lambda fi, fo: 2.0 / (fi + fo),
+                 "is the variance; the standard deviation is its square root"),
+    "uniform": (lambda fi, fo: math.sqrt(6.0 / (fi + fo)),
+                "is the bound a of the uniform version U(-a, a), not its standard deviation"),
+    "sum": (lambda fi, fo: math.sqrt(1.0 / (fi + fo)),
+            "uses the sum of the fans where Xavier's uses their average"),
+}
 
 
 def _test_xavier_std(xavier_std) -> Optional[str]:
     function(xavier_std, "xavier_std")
+    got = []
     for fan_in, fan_out in _FANS:
         call = f"xavier_std({fan_in}, {fan_out})"
-        got = number(run(xavier_std, fan_in, fan_out, what=call), call)
+        got.append(number(run(xavier_std, fan_in, fan_out, what=call), call))
+    for (fan_in, fan_out), mine in zip(_FANS, got):
         want = math.sqrt(2.0 / (fan_in + fan_out))
-        if close(got, want):
+        if close(mine, want):
             continue
-        if close(got, math.sqrt(1.0 / fan_in)):
-            return (f"{call} = {got:.4g} uses only fan_in (that is LeCun's scale); Xavier averages "
-                    f"the fan-in and fan-out: sqrt(2 / (fan_in + fan_out)) = {want:.4g}")
-        if close(got, math.sqrt(2.0 / fan_in)):
-            return f"{call} = {got:.4g} is He's scale (for ReLU, fan_in only); Xavier's is {want:.4g}"
-        if close(got, want ** 2):
-            return f"{call} = {got:.4g} is the variance; the standard deviation is its square root, {want:.4g}"
-        if close(got, math.sqrt(6.0 / (fan_in + fan_out))):
-            return (f"{call} = {got:.4g} is the bound a of the uniform version U(-a, a); its "
-                    f"standard deviation is a / sqrt(3) = {want:.4g}")
-        return f"{call} returned {got:.6g}, but Xavier's standard deviation is {want:.6g}"
+        fits = [message for formula, message in _XAVIER_MISTAKES.values()
+                if all(close(x, formula(*fans)) for x, fans in zip(got, _FANS))]
+        example = f"xavier_std({fan_in}, {fan_out}) returned {mine:.6g}, not {want:.6g}"
+        return f"your answer {fits[0]} ({example})" if len(fits) == 1 else example
     return None
 
 
@@ -307,22 +379,17 @@ xavier_std = Exercise(
         def xavier_std(fan_in, fan_out):
             return math.sqrt(2.0 / (fan_in + fan_out))
     ''',
-    mistakes=['''
-        import math
-
-        def xavier_std(fan_in, fan_out):
-            return math.sqrt(1.0 / fan_in)                 # fan_in only
-    ''', '''
-        import math
-
-        def xavier_std(fan_in, fan_out):
-            return 2.0 / (fan_in + fan_out)                # the variance, not the std
-    ''', '''
-        import math
-
-        def xavier_std(fan_in, fan_out):
-            return math.sqrt(2.0 / fan_in)                 # He's scale
-    '''],
+    mistakes=[Mistake(f"import math\ndef xavier_std(fan_in, fan_out):\n    return {body}", says=says)
+              for body, says in [
+                  ("math.sqrt(1.0 / fan_in)", "only fan_in"),
+                  ("math.sqrt(1.0 / fan_out)", "only fan_out"),
+                  ("math.sqrt(2.0 / fan_in)", "He's scale"),
+                  ("2.0 / (fan_in + fan_out)", "is the variance"),
+                  ("math.sqrt(6.0 / (fan_in + fan_out))", "the bound a of the uniform"),
+                  ("math.sqrt(1.0 / (fan_in + fan_out))", "the sum of the fans"),
+                  ("math.sqrt(2.0 / (fan_in * fan_out))", ""),     # no cause to name
+                  ("2.0 / math.sqrt(fan_in + fan_out)", ""),
+              ]],
 )
 
 
@@ -333,15 +400,19 @@ _SWEEPS = (
     ([(0.1, 0.55, 0.52), (0.0, 0.97, 0.91), (1e-4, 0.97, 0.90)], 0.0),
     # a tie with the larger alpha first: "the last row that ties" is not "the largest alpha"
     ([(0.03, 0.8, 0.85), (0.0, 1.0, 0.7), (0.003, 0.85, 0.85), (0.3, 0.5, 0.5)], 0.03),
+    # the smallest alpha does not fit the training set best: "by training accuracy" is not
+    # "the smallest alpha"
+    ([(0.0, 0.93, 0.8), (0.001, 0.96, 0.84), (0.01, 0.9, 0.86), (0.1, 0.7, 0.7)], 0.01),
 )
 
 
 def _test_best_alpha(best_alpha) -> Optional[str]:
     function(best_alpha, "best_alpha")
+    picked = []                                   # (sweep, right alpha, the row answered)
     for sweep, want in _SWEEPS:
         got = run(best_alpha, [tuple(row) for row in sweep], what="best_alpha(sweep)")
         if isinstance(got, (tuple, list)) and len(got) == 3:
-            return f"return only the alpha (a number), not the whole row {shown(got)}"
+            return f"return only the alpha (a number), not the whole row, {describe(got)}"
         got = number(got, "best_alpha(sweep)", advice="it should be an alpha from the sweep")
         alphas = [a for a, _, _ in sweep]
         if not any(close(got, a, abs_=1e-15) for a in alphas):
@@ -351,18 +422,20 @@ def _test_best_alpha(best_alpha) -> Optional[str]:
             if got in range(len(sweep)):
                 return f"you returned {got}, which looks like a position in the list; return the alpha itself"
             return f"{got} is not one of the sweep's alphas {alphas}"
-        if close(got, want, abs_=1e-15):
-            continue
-        row = next(r for r in sweep if close(r[0], got, abs_=1e-15))
+        picked.append((sweep, want, next(r for r in sweep if close(r[0], got, abs_=1e-15))))
+    wrong = [(sweep, want, row) for sweep, want, row in picked if not close(row[0], want, abs_=1e-15)]
+    if not wrong:
+        return None
+    sweep, want, row = wrong[0]
+    # name a cause only when every answer follows it
+    if all(r[2] == max(te for _, _, te in s) for s, _, r in picked):
         best_test = max(te for _, _, te in sweep)
-        if row[2] == best_test:
-            return (f"in {sweep}, alphas {[a for a, _, te in sweep if te == best_test]} tie on test "
-                    f"accuracy; pick the largest (the simplest model), {want}")
-        if row[1] == max(tr for _, tr, _ in sweep):
-            return (f"you picked alpha {got} by training accuracy; training accuracy rewards "
-                    "memorizing. Choose by test accuracy")
-        return f"in {sweep} the best test accuracy belongs to alpha {want}, not {got}"
-    return None
+        return (f"in {sweep}, alphas {[a for a, _, te in sweep if te == best_test]} tie on test "
+                f"accuracy; pick the largest (the simplest model), {want}")
+    if all(r[1] == max(tr for _, tr, _ in s) for s, _, r in picked):
+        return (f"you picked alpha {row[0]} by training accuracy; training accuracy rewards "
+                "memorizing. Choose by test accuracy")
+    return f"in {sweep} the best test accuracy belongs to alpha {want}, not {row[0]}"
 
 
 best_alpha = Exercise(
@@ -378,14 +451,17 @@ best_alpha = Exercise(
             best_test = max(test for alpha, train, test in sweep)
             return max(alpha for alpha, train, test in sweep if test == best_test)
     ''',
-    mistakes=['''
-        def best_alpha(sweep):
-            return max(sweep, key=lambda row: row[1])[0]   # by training accuracy
-    ''', '''
-        def best_alpha(sweep):
-            return max(sweep, key=lambda row: row[2])[0]   # ignores ties: first one wins
-    ''', '''
-        def best_alpha(sweep):
-            return max(test for alpha, train, test in sweep)   # the accuracy, not the alpha
-    '''],
+    mistakes=[Mistake(f"def best_alpha(sweep):\n    return {body}", says=says)
+              for body, says in [
+                  ("max(sweep, key=lambda row: row[1])[0]", "by training accuracy"),
+                  ("max(sweep, key=lambda row: (row[1], row[0]))[0]", "by training accuracy"),
+                  ("max(sweep, key=lambda row: row[2])[0]", "tie on test accuracy"),
+                  ("max(sweep, key=lambda row: (row[2], -row[0]))[0]", "tie on test accuracy"),
+                  ("max(test for alpha, train, test in sweep)", "an accuracy"),
+                  ("max(sweep, key=lambda row: row[2])", "not the whole row"),
+                  ("max(range(len(sweep)), key=lambda i: (sweep[i][2], sweep[i][0]))",
+                   "a position in the list"),
+                  ("min(alpha for alpha, train, test in sweep)", "belongs to alpha"),
+                  ("max(alpha for alpha, train, test in sweep)", "belongs to alpha"),
+              ]],
 )
