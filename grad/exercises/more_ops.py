@@ -13,8 +13,8 @@ from typing import Callable, Optional
 
 from grad.check import numerical_grad, secant_slope
 from grad.engine import Value
-from grad.exercises import (Exercise, attr, describe, function, is_value, items,
-                            number, run, shown, to_float)
+from grad.exercises import (Exercise, Mistake, NotYet, attr, describe, function, is_value,
+                            items, number, run, shown, to_float)
 
 H = 1e-6
 
@@ -23,9 +23,34 @@ def _near(got: float, want: float, tol: float = 1e-6) -> bool:
     return abs(got - want) <= tol * max(1.0, abs(want))
 
 
+def _graph(out, name: str) -> list:
+    """The nodes of out's graph, each after the nodes it was computed from (out last)."""
+    order, seen, stack = [], set(), [(out, False)]
+    while stack:
+        v, children_done = stack.pop()
+        if children_done:
+            order.append(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.append((v, True))
+        prev = attr(v, "_prev", name) if v is out else getattr(v, "_prev", ())
+        for child in prev if isinstance(prev, (tuple, list, set, frozenset)) else ():
+            stack.append((child, False))
+        if len(seen) > 10_000:
+            raise NotYet(f"the graph of {name} has more than 10000 nodes, or a loop")
+    return order
+
+
 def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[float], float],
                     points: tuple[float, ...]) -> Optional[str]:
-    """Test an operation on a Value: its data, its graph link, and its backward step."""
+    """Test an operation on a Value: its data, its graph link, and its backward step(s).
+
+    The operation may be one node (x among out's children) or built from other operations
+    (a composite): either way the backward steps of out's graph run from out down to x, with
+    out.grad = 3 and x.grad already holding 0.5, so a missing chain-rule factor or an
+    overwritten gradient shows up."""
     for x0 in points:
         x = Value(x0)
         out = run(call, x, what=name)
@@ -37,17 +62,22 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
         got = to_float(attr(out, "data", name))
         if got is None or not _near(got, want):
             return f"{name} gives data {shown(attr(out, 'data', name))}, but the right value is {want:.6g}"
-        prev = attr(out, "_prev", name)
-        if not any(p is x for p in (prev if isinstance(prev, (tuple, list)) else ())):
-            return (f"the result of {name} does not list x among its children (_prev), "
-                    "so backward() would never reach x: pass (x,) as _children")
-        # Backward step alone: x already holds 0.5 (from elsewhere), out.grad is 3.
+        nodes = _graph(out, name)
+        if not any(v is x for v in nodes):
+            return (f"x is not in the graph of {name}: out's children (_prev) do not lead back "
+                    "to x, so backward() would never reach x")
         slope = secant_slope(f, x0, H, "central")
-        step = attr(out, "_backward", name)
-        if not callable(step):
-            return f"the result of {name} has no _backward to call"
+        steps = []
+        for v in reversed(nodes):
+            if v is not x:
+                step = getattr(v, "_backward", None)
+                if not callable(step):
+                    return f"a node in the graph of {name} has no _backward to call"
+                steps.append(step)
+                v.grad = 0.0
         x.grad, out.grad = 0.5, 3.0
-        run(step, what=f"the backward step of {name}")
+        for step in steps:
+            run(step, what=f"the backward step of {name}")
         want_grad = 0.5 + slope * 3.0
         number(x.grad, f"after the backward step of {name}, x.grad")
         if _near(x.grad, slope * 3.0):
@@ -81,16 +111,16 @@ exp_op = Exercise(
               "arriving at out and accumulate the product into x.grad.",
     solution_code='''
         import math
-        from grad import Value
 
         def exp_op(x):
+            Value = type(x)   # the class x belongs to: this notebook's Value, or grad.Value
             out = Value(math.exp(x.data), (x,), 'exp')
             def _backward():
                 x.grad += out.data * out.grad   # d(e**x)/dx = e**x
             out._backward = _backward
             return out
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import math
         from grad import Value
 
@@ -100,7 +130,7 @@ exp_op = Exercise(
                 x.grad += x.data * out.grad     # x instead of e**x
             out._backward = _backward
             return out
-    ''', '''
+    ''', says='uses the local derivative 1, but the right one is 2.71828'), Mistake('''
         import math
         from grad import Value
 
@@ -110,7 +140,7 @@ exp_op = Exercise(
                 x.grad = out.data * out.grad    # overwrites instead of accumulating
             out._backward = _backward
             return out
-    ''', '''
+    ''', says='replaced x.grad instead of adding to it'), Mistake('''
         import math
         from grad import Value
 
@@ -120,7 +150,16 @@ exp_op = Exercise(
                 x.grad += out.data              # forgets the chain-rule factor out.grad
             out._backward = _backward
             return out
-    '''],
+    ''', says='forgot to multiply by out.grad'), Mistake('''
+        import math
+        from grad import Value
+
+        def exp_op(x):
+            out = Value(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad += out.data * out.grad
+            out._backward = _backward                     # forgets to return out
+    ''', says="is None; it should be a new Value")],
 )
 
 
@@ -147,16 +186,15 @@ pow_op = Exercise(
     hint_text="the power rule: d(x**k)/dx = k * x**(k - 1). Multiply by out.grad and add "
               "it to x.grad.",
     solution_code='''
-        from grad import Value
-
         def pow_op(x, k):
+            Value = type(x)   # the class x belongs to: this notebook's Value, or grad.Value
             out = Value(x.data ** k, (x,), f'**{k}')
             def _backward():
                 x.grad += k * x.data ** (k - 1) * out.grad
             out._backward = _backward
             return out
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad import Value
 
         def pow_op(x, k):
@@ -165,7 +203,7 @@ pow_op = Exercise(
                 x.grad += x.data ** (k - 1) * out.grad      # forgets the factor k
             out._backward = _backward
             return out
-    ''', '''
+    ''', says='local derivative 1.5, but the right one is 3'), Mistake('''
         from grad import Value
 
         def pow_op(x, k):
@@ -174,7 +212,7 @@ pow_op = Exercise(
                 x.grad += k * x.data ** k * out.grad        # k * x**k: exponent not lowered
             out._backward = _backward
             return out
-    '''],
+    ''', says='local derivative 4.5, but the right one is 3')],
 )
 
 
@@ -198,9 +236,9 @@ sigmoid_op = Exercise(
               "and +=, as for exp.",
     solution_code='''
         import math
-        from grad import Value
 
         def sigmoid_op(x):
+            Value = type(x)   # the class x belongs to: this notebook's Value, or grad.Value
             s = 1 / (1 + math.exp(-x.data))
             out = Value(s, (x,), 'sigmoid')
             def _backward():
@@ -208,7 +246,7 @@ sigmoid_op = Exercise(
             out._backward = _backward
             return out
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import math
         from grad import Value
 
@@ -219,7 +257,7 @@ sigmoid_op = Exercise(
                 x.grad += out.data * out.grad             # forgets the factor (1 - s)
             out._backward = _backward
             return out
-    ''', '''
+    ''', says='local derivative 0.768525, but the right one is 0.177894'), Mistake('''
         import math
         from grad import Value
 
@@ -230,7 +268,7 @@ sigmoid_op = Exercise(
                 x.grad += x.data * (1 - x.data) * out.grad  # x where sigmoid(x) belongs
             out._backward = _backward
             return out
-    ''', '''
+    ''', says='local derivative -0.24'), Mistake('''
         import math
         from grad import Value
 
@@ -241,7 +279,25 @@ sigmoid_op = Exercise(
                 x.grad += out.data * (1 - out.data) * out.grad
             out._backward = _backward
             return out
-    '''],
+    ''', says='but the right value is 0.768525'), Mistake('''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            out = Value(s)                                # no children: cut off from x
+            def _backward():
+                x.grad += out.data * (1 - out.data) * out.grad
+            out._backward = _backward
+            return out
+    ''', says="backward() would never reach x"), Mistake('''
+        import math
+        from grad import Value
+
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            return Value(s, (x,), 'sigmoid')              # no backward step at all
+    ''', says="left x.grad unchanged")],
 )
 
 
@@ -334,9 +390,8 @@ max_grad_error = Exercise(
               "make two lists of Values with input i nudged by +h and -h and estimate the slope "
               "(f(up) - f(down)) / 2h. Return the largest abs(backward - numerical).",
     solution_code='''
-        from grad import Value
-
         def max_grad_error(f, xs, h=1e-6):
+            from grad import Value   # inside the function: your own Value stays as it is
             values = [Value(x) for x in xs]
             f(*values).backward()
             worst = 0.0
@@ -347,7 +402,7 @@ max_grad_error = Exercise(
                 worst = max(worst, abs(v.grad - numerical))
             return worst
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad import Value
 
         def max_grad_error(f, xs, h=1e-6):
@@ -360,7 +415,7 @@ max_grad_error = Exercise(
                 numerical = (f(*up).data - f(*down).data) / (2 * h)
                 worst = max(worst, v.grad - numerical)      # no abs(): misses one sign
             return worst
-    ''', '''
+    ''', says='check every input, and take absolute values'), Mistake('''
         from grad import Value
 
         def max_grad_error(f, xs, h=1e-6):
@@ -370,7 +425,7 @@ max_grad_error = Exercise(
             down = [Value(xs[0] - h)] + [Value(x) for x in xs[1:]]
             numerical = (f(*up).data - f(*down).data) / (2 * h)
             return abs(values[0].grad - numerical)          # only checks the first input
-    ''', '''
+    ''', says='check every input'), Mistake('''
         from grad import Value
 
         def max_grad_error(f, xs, h=1e-2):
@@ -383,7 +438,7 @@ max_grad_error = Exercise(
                 numerical = (f(*up).data - f(*here).data) / h   # one-sided, big h
                 worst = max(worst, abs(v.grad - numerical))
             return worst
-    '''],
+    ''', says='the numerical estimate is not accurate enough')],
 )
 
 
@@ -444,9 +499,8 @@ broken_ops = Exercise(
               "op(Value(x-h)).data) / 2h. Collect the names where some point disagrees by more "
               "than 1e-5.",
     solution_code='''
-        from grad import Value
-
         def broken_ops(ops, points=(-2.0, -0.6, 0.4, 1.7), h=1e-6, tol=1e-5):
+            from grad import Value   # inside the function: your own Value stays as it is
             broken = []
             for name, op in ops.items():
                 for x0 in points:
@@ -458,7 +512,7 @@ broken_ops = Exercise(
                         break
             return broken
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad import Value
 
         def broken_ops(ops, h=1e-6, tol=1e-5):
@@ -470,7 +524,7 @@ broken_ops = Exercise(
                 if abs(x.grad - numerical) > tol:
                     broken.append(name)
             return broken
-    ''', '''
+    ''', says="missed the broken ['relu']"), Mistake('''
         from grad import Value
 
         def broken_ops(ops, points=(-2.0, -0.6, 0.4, 1.7), h=1e-6):
@@ -484,7 +538,7 @@ broken_ops = Exercise(
                         broken.append(name)
                         break
             return broken
-    ''', '''
+    ''', says='allow a small tolerance'), Mistake('''
         from grad import Value
 
         def broken_ops(ops, points=(-1.0, 0.0, 1.0), h=1e-6, tol=1e-5):
@@ -498,7 +552,7 @@ broken_ops = Exercise(
                         broken.append(name)
                         break
             return broken
-    '''],
+    ''', says='ReLU has a kink at x = 0')],
     adversaries=['''
         def broken_ops(ops):                  # every name, twice
             return list(ops) + list(ops)

@@ -10,7 +10,7 @@ import math
 import random
 
 from grad.engine import Value
-from grad.exercises import (Exercise, LearnerFailed, a_class, attr, close, describe,
+from grad.exercises import (Exercise, LearnerFailed, Mistake, a_class, attr, close, describe,
                             function, items, run, to_float, whole)
 from grad.nn import MLP, Layer, Neuron
 
@@ -37,7 +37,9 @@ def _backward(out) -> None:
 # ---- 1. a neuron's forward pass ------------------------------------------------------------
 def _test_neuron(cls) -> str | None:
     a_class(cls, "TanhNeuron")
-    for nin, seed, bias in ((1, 0, 0.5), (2, 1, -0.3), (3, 2, 1.2), (5, 3, -0.8)):
+    # the first neuron's w·x + b is negative, so ReLU (0), no activation (w·x + b) and
+    # tanh tell themselves apart there
+    for nin, seed, bias in ((2, 1, -0.3), (1, 0, 0.5), (3, 2, 1.2), (5, 3, -0.8)):
         random.seed(seed)
         mine = run(cls, nin, what=f"TanhNeuron({nin})")
         random.seed(seed)
@@ -60,12 +62,24 @@ def _test_neuron(cls) -> str | None:
             if to_float(out.data) is None:
                 return f"TanhNeuron({nin})({x}) has data {describe(out.data)}, not a number"
             z = sum(w.data * xi for w, xi in zip(ref.w, x))
-            if close(out.data, z + bias):
-                return (f"for x = {x} you returned w·x + b = {out.data:.4f}, but the neuron's "
-                        f"output is tanh(w·x + b) = {expected.data:.4f}: the activation is missing")
-            if close(out.data, math.tanh(z)) or close(out.data, z):
-                return (f"with bias b = {bias} the output should be {expected.data:.4f}, you returned "
-                        f"{out.data:.4f}: the bias is missing (start the sum at self.b)")
+            slips = [  # (what the slip returns here, what to say), told apart on these inputs
+                (z + bias, f"for x = {x} you returned w·x + b = {out.data:.4f}, but the neuron's "
+                           f"output is tanh(w·x + b) = {expected.data:.4f}: the activation is missing"),
+                (max(0.0, z + bias), f"for x = {x} you returned {out.data:.4f}, which is "
+                                     f"ReLU(w·x + b); this neuron's activation is tanh "
+                                     f"({expected.data:.4f})"),
+                (1 / (1 + math.exp(-(z + bias))), f"for x = {x} you returned {out.data:.4f}, "
+                                                  f"which is sigmoid(w·x + b); this neuron's "
+                                                  f"activation is tanh ({expected.data:.4f})"),
+                (math.tanh(z), f"with bias b = {bias} the output should be "
+                               f"{expected.data:.4f}, you returned {out.data:.4f}: the bias "
+                               "is missing (start the sum at self.b)"),
+                (z, f"with bias b = {bias} the output should be {expected.data:.4f}, you "
+                    f"returned w·x = {out.data:.4f}: both the bias and the activation are missing"),
+            ]
+            matches = [say for value, say in slips if close(out.data, value)]
+            if len(matches) == 1:
+                return matches[0]
             return (f"TanhNeuron({nin}) with weights {[round(w.data, 4) for w in ref.w]}, bias "
                     f"{bias} and x = {x} should output {expected.data:.4f}, you returned {out.data:.4f}")
         _backward(out)
@@ -86,7 +100,7 @@ neuron = Exercise(
               "the sum from the bias (so it stays a Value), then apply the Value's tanh().",
     solution_code='''
         import random
-        from grad import Value
+        from grad import Value   # the notebook's Value already (its first cell)
 
         class TanhNeuron:
             def __init__(self, nin):
@@ -97,7 +111,7 @@ neuron = Exercise(
                 act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # w·x + b
                 return act.tanh()
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import random
         from grad import Value
 
@@ -108,7 +122,7 @@ neuron = Exercise(
 
             def __call__(self, x):
                 return sum(wi * xi for wi, xi in zip(self.w, x)).tanh()
-    ''', '''
+    ''', says='the bias is missing'), Mistake('''
         import random
         from grad import Value
 
@@ -119,7 +133,7 @@ neuron = Exercise(
 
             def __call__(self, x):
                 return sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-    ''', '''
+    ''', says='the activation is missing'), Mistake('''
         import math, random
         from grad import Value
 
@@ -131,12 +145,48 @@ neuron = Exercise(
             def __call__(self, x):
                 z = sum(wi.data * xi for wi, xi in zip(self.w, x)) + self.b.data
                 return Value(math.tanh(z))
-    '''],
+    ''', says='gradients of w and b are not'), Mistake('''
+        import random
+        from grad import Value
+
+        class TanhNeuron:  # ReLU instead of tanh
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                return sum((wi * xi for wi, xi in zip(self.w, x)), self.b).relu()
+    ''', says="which is ReLU(w·x + b)"), Mistake('''
+        import random
+        from grad import Value
+
+        class TanhNeuron:  # neither bias nor activation
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                return sum(wi * xi for wi, xi in zip(self.w, x))
+    ''', says="both the bias and the activation are missing"), Mistake('''
+        import random
+        from grad import Value
+
+        class TanhNeuron:  # forgets to return
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+
+            def __call__(self, x):
+                act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+                act.tanh()
+    ''', says="is the `return` missing?")],
 )
 
 
 # ---- 2. counting parameters ----------------------------------------------------------------
-SIZES = [(1, [1]), (3, [4, 4, 1]), (2, [16, 16, 1]), (5, [3]), (4, [10, 1]), (2, [1, 1, 1, 1]),
+# the first size tells the typical slips apart: 41 right, 32 weights only, 36 with the
+# network's nin everywhere, 9 neurons
+SIZES = [(3, [4, 4, 1]), (1, [1]), (2, [16, 16, 1]), (5, [3]), (4, [10, 1]), (2, [1, 1, 1, 1]),
          (7, [2, 9])]
 
 
@@ -154,6 +204,10 @@ def _test_count(count_parameters) -> str | None:
         if got == weights_only:
             return (f"count_parameters({nin}, {nouts}) returned {got}: that counts the weights "
                     f"only; every neuron also has a bias (the answer is {expected})")
+        if got == sum(nouts) and got not in (weights_only, same_input):
+            return (f"count_parameters({nin}, {nouts}) returned {got}: that is the number of "
+                    f"neurons; each one holds a weight per input and a bias (the answer is "
+                    f"{expected})")
         if got == same_input:
             return (f"count_parameters({nin}, {nouts}) returned {got}: each layer's inputs are "
                     "the previous layer's outputs, not the network's nin")
@@ -174,14 +228,21 @@ count = Exercise(
             sizes = [nin] + list(nouts)
             return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def count_parameters(nin, nouts):  # forgets the biases
             sizes = [nin] + list(nouts)
             return sum(a * b for a, b in zip(sizes, sizes[1:]))
-    ''', '''
+    ''', says='counts the weights only'), Mistake('''
         def count_parameters(nin, nouts):  # every layer reads the network's inputs
             return sum((nin + 1) * n for n in nouts)
-    '''],
+    ''', says="not the network's nin"), Mistake('''
+        def count_parameters(nin, nouts):  # counts the neurons
+            return sum(nouts)
+    ''', says="the number of neurons"), Mistake('''
+        def count_parameters(nin, nouts):  # forgets to return
+            sizes = [nin] + list(nouts)
+            sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    ''', says="None")],
 )
 
 
@@ -231,16 +292,16 @@ layer_parameters = Exercise(
     hint_text="each neuron's parameters() is a list; join all of those lists into one flat "
               "list (a list comprehension with two `for`s, or extend in a loop).",
     solution_code='''
-        from grad.nn import Neuron
+        from grad.nn import Neuron as PackageNeuron   # as in the exercise: your Neuron stays
 
         class TanhLayer:
             def __init__(self, nin, nout):
-                self.neurons = [Neuron(nin, activation="tanh") for _ in range(nout)]
+                self.neurons = [PackageNeuron(nin, activation="tanh") for _ in range(nout)]
 
             def parameters(self):
                 return [p for n in self.neurons for p in n.parameters()]
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad.nn import Neuron
 
         class TanhLayer:  # a list of lists
@@ -249,7 +310,7 @@ layer_parameters = Exercise(
 
             def parameters(self):
                 return [n.parameters() for n in self.neurons]
-    ''', '''
+    ''', says='a list of lists'), Mistake('''
         from grad.nn import Neuron
 
         class TanhLayer:  # weights only
@@ -258,7 +319,7 @@ layer_parameters = Exercise(
 
             def parameters(self):
                 return [w for n in self.neurons for w in n.w]
-    ''', '''
+    ''', says='the biases are missing'), Mistake('''
         from grad import Value
         from grad.nn import Neuron
 
@@ -268,7 +329,7 @@ layer_parameters = Exercise(
 
             def parameters(self):
                 return [Value(p.data) for n in self.neurons for p in n.parameters()]
-    '''],
+    ''', says="return the neurons' own Values")],
 )
 
 
@@ -321,14 +382,14 @@ mlp_call = Exercise(
     hint_text="feed the input through the layers one after another, each layer reading the "
               "previous layer's output, and return what comes out of the last one.",
     solution_code='''
-        from grad.nn import Layer
+        from grad.nn import Layer as PackageLayer   # as in the exercise: your Layer stays
 
         class MyMLP:
             def __init__(self, nin, nouts):
                 sizes = [nin] + list(nouts)
                 last = len(nouts) - 1
-                self.layers = [Layer(sizes[i], sizes[i + 1],
-                                     activation="linear" if i == last else "tanh")
+                self.layers = [PackageLayer(sizes[i], sizes[i + 1],
+                                            activation="linear" if i == last else "tanh")
                                for i in range(len(nouts))]
 
             def __call__(self, x):
@@ -336,7 +397,7 @@ mlp_call = Exercise(
                     x = layer(x)
                 return x
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad.nn import Layer
 
         class MyMLP:  # every layer reads the network's input
@@ -351,7 +412,7 @@ mlp_call = Exercise(
                 for layer in self.layers:
                     out = layer(x)
                 return out
-    ''', '''
+    ''', says="Each layer reads the previous layer's output"), Mistake('''
         from grad.nn import Layer
 
         class MyMLP:  # returns every layer's output
@@ -368,7 +429,7 @@ mlp_call = Exercise(
                     x = layer(x)
                     outs.append(x)
                 return outs
-    ''', '''
+    ''', says='what the last layer'), Mistake('''
         from grad.nn import Layer
 
         class MyMLP:  # only the first layer
@@ -381,5 +442,5 @@ mlp_call = Exercise(
 
             def __call__(self, x):
                 return self.layers[0](x)
-    '''],
+    ''', says="got a list of 3 items")],
 )
