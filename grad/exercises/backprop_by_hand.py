@@ -50,18 +50,17 @@ def _test_grads_by_hand(grads: Any) -> Optional[str]:
         if _near(got, expected):
             continue
         if _near(-got, expected):
-            return (f"grads[{name!r}] = {got} has the wrong sign: nudging {name} shows "
-                    f"d out/d{name} = {expected:.4f}")
+            return f"grads[{name!r}] = {got:g} has the wrong sign"
         if name in _LOCAL_ONLY and _near(got, _LOCAL_ONLY[name]):
-            return (f"grads[{name!r}] = {got} is only the local derivative "
+            return (f"grads[{name!r}] = {got:g} is only the local derivative "
                     f"{_CHAIN_HINT[name]}: multiply it by d out/d{_ARRIVING[name]}, the "
                     "gradient arriving from above (the chain rule)")
         own = {"s": -2.0, "t": 3.0}.get(name)
         if own is not None and _near(got, own):
-            return (f"grads[{name!r}] = {got} is {name}'s own value: for a product, the "
+            return (f"grads[{name!r}] = {got:g} is {name}'s own value: for a product, the "
                     "derivative with respect to one operand is the *other* operand")
-        return (f"grads[{name!r}] = {got}, but nudging {name} shows d out/d{name} = "
-                f"{expected:.4f}")
+        return (f"grads[{name!r}] = {got:g} is not d out/d{name}: nudging {name} a little "
+                "moves out by a different amount")
     return None
 
 
@@ -85,15 +84,19 @@ grads_by_hand = Exercise(
             "w": -2.0 * 4.0,    # d out/dt * dt/dw = d out/dt * z = -8
         }
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         grads = {"s": 3.0, "t": -2.0, "x": 1.0, "y": 1.0, "z": 0.75, "w": 4.0}  # no chain factor
-    ''', '''
+    ''', says="is only the local derivative"), Mistake('''
         grads = {"s": -2.0, "t": 3.0, "x": -2.0, "y": -2.0, "z": 12.0, "w": 9.0}  # own value, not the other
-    ''', '''
+    ''', says="own value"), Mistake('''
         grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": 3.0, "z": -1.5, "w": 8.0}  # a sign slip
-    ''', '''
+    ''', says="wrong sign"), Mistake('''
         grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": 3.0, "z": -1.5}  # one missing
-    '''],
+    ''', says="no entry for 'w'"), Mistake('''
+        grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": -3.0, "z": -1.5, "w": -8.0}  # + does not flip signs
+    ''', says="wrong sign"), Mistake('''
+        grads = {"s": 3.0, "t": -2.0, "x": 3.0, "y": 3.0, "z": -8.0, "w": -1.5}  # z and w swapped
+    ''', says="is not d out/dz")],
 )
 
 
@@ -156,24 +159,36 @@ nudge = Exercise(
             for v in values:
                 v.data -= step * v.grad
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def nudge(values, step):
             for v in values:
                 v.data += step * v.grad   # uphill: the output grows
-    ''', '''
+    ''', says="*with* its gradient"), Mistake('''
         def nudge(values, step):
             for v in values:
                 v.data -= step            # ignores the gradient
-    ''', '''
+    ''', says="moved by step alone"), Mistake('''
         def nudge(values, step):
             for v in values:
                 v.grad -= step * v.data   # changes the wrong attribute
-    ''', '''
+    ''', says="changed the .grad"), Mistake('''
         from grad import Value
 
         def nudge(values, step):          # makes new values; the old ones never move
             return [Value(v.data - step * v.grad) for v in values]
-    '''],
+    ''', says="left every value's .data unchanged"), Mistake('''
+        def nudge(values, step):
+            for v in values:
+                v.data -= 0.01 * v.grad   # a fixed step instead of the one given
+    ''', says="should move to"), Mistake('''
+        def nudge(values, step):
+            for v in values[:-1]:         # forgets the last value
+                v.data -= step * v.grad
+    ''', says="should move to"), Mistake('''
+        def nudge(values, step):
+            for v in values:
+                v.data = -step * v.grad   # replaces the value instead of moving it
+    ''', says="should move to")],
     adversaries=['''
         class Liar(float):            # a wrong number that says it equals everything
             def __eq__(self, other): return True
@@ -227,26 +242,37 @@ dtanh = Exercise(
             t = math.tanh(n)
             return 1 - t ** 2
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         import math
 
         def dtanh(n):
             return 1 - math.tanh(n)        # the square is missing
-    ''', '''
+    ''', says="the tanh should be squared"), Mistake('''
         def dtanh(n):
             return 1 - n ** 2              # squares n instead of tanh(n)
-    ''', '''
+    ''', says="not n itself"), Mistake('''
         import math
 
         def dtanh(n):
             return math.tanh(n) ** 2 - 1   # upside down
-    ''', Mistake('''
+    ''', says="wrong sign"), Mistake('''
         import math
 
         def dtanh(n):                      # a numerical difference, not the formula
             h = 1e-6
             return (math.tanh(n + h) - math.tanh(n - h)) / (2 * h)
-    ''', says="numerical estimate")],
+    ''', says="numerical estimate"), Mistake('''
+        import math
+
+        def dtanh(n):
+            return 1 - math.tanh(n ** 2)   # tanh of n², not tanh(n) squared
+    ''', says="but the slope of tanh there is"), Mistake('''
+        import math
+
+        def dtanh(n):
+            t = math.tanh(n)
+            print(1 - t ** 2)              # printed, not returned
+    ''', says="is a `return` missing?")],
 )
 
 
@@ -316,19 +342,31 @@ neuron_grads = Exercise(
                     "x2": dn * w2, "w2": dn * x2,
                     "b": dn}
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def neuron_grads(x1, w1, x2, w2, b):   # forgets tanh: these are the gradients of n
             return {"x1": w1, "w1": x1, "x2": w2, "w2": x2, "b": 1.0}
-    ''', '''
+    ''', says="is dn/dx1, the gradient of n"), Mistake('''
         import math
 
         def neuron_grads(x1, w1, x2, w2, b):   # each operand gets itself, not the other
             dn = 1 - math.tanh(x1 * w1 + x2 * w2 + b) ** 2
             return {"x1": dn * x1, "w1": dn * w1, "x2": dn * x2, "w2": dn * w2, "b": dn}
-    ''', '''
+    ''', says="uses x1 itself"), Mistake('''
         def neuron_grads(x1, w1, x2, w2, b):   # 1 - n² instead of 1 - tanh(n)²
             n = x1 * w1 + x2 * w2 + b
             dn = 1 - n ** 2
             return {"x1": dn * w1, "w1": dn * x1, "x2": dn * w2, "w2": dn * x2, "b": dn}
-    '''],
+    ''', says="uses 1 - n²"), Mistake('''
+        import math
+
+        def neuron_grads(x1, w1, x2, w2, b):   # the bias forgets tanh's slope
+            dn = 1 - math.tanh(x1 * w1 + x2 * w2 + b) ** 2
+            return {"x1": dn * w1, "w1": dn * x1, "x2": dn * w2, "w2": dn * x2, "b": 1.0}
+    ''', says="['b'] = 1.0000 is dn/db"), Mistake('''
+        import math
+
+        def neuron_grads(x1, w1, x2, w2, b):   # keys as variables' values, a typo'd key
+            dn = 1 - math.tanh(x1 * w1 + x2 * w2 + b) ** 2
+            return {"x1": dn * w1, "w1": dn * x1, "x2": dn * w2, "w2": dn * x2, "bias": dn}
+    ''', says="has no entry for 'b'")],
 )

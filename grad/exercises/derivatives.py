@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 from grad.check import secant_slope
-from grad.exercises import Exercise, close, describe, entries, function, number, run
+from grad.exercises import Exercise, Mistake, close, describe, entries, function, number, run
 
 
 def _square(x):
@@ -53,7 +53,13 @@ def _test_backward_slope(backward_slope):
     }
     for value, message in slips.items():
         if close(got, value, rel=1e-9):
-            return f"for f(x) = x², x = 2, h = 0.25 you returned {got}: {message}."
+            return f"for f(x) = x², x = 2, h = 0.25 you returned {got:g}: {message}."
+    other = number(run(backward_slope, _square, 2.0, 0.5, what="backward_slope(f, 2.0, 0.5)"),
+                   "backward_slope(f, 2.0, 0.5)")
+    if close(got, other, rel=1e-9) and not close(got, 2 * 2.0 - 0.25, rel=1e-6):
+        return (f"for f(x) = x² at x = 2 you returned {got:.6g} with h = 0.25 and "
+                f"{other:.6g} with h = 0.5: the answer does not change with h. Use the h "
+                "you are given")
     for name, f, exact in _BACKWARD_CASES:
         for x in (2.0, -1.5, 0.3):
             for h in (0.5, 0.1, 1e-3):
@@ -62,8 +68,7 @@ def _test_backward_slope(backward_slope):
                 want = exact(x, h)
                 if not close(got, want, rel=1e-6, abs_=1e-6):
                     return (f"for f(x) = {name}, x = {x}, h = {h} you returned {got:.6g}, "
-                            f"but the secant through x − h and x has slope {want:.6g}. "
-                            f"Does your function use the h it is given?")
+                            f"but the secant through x − h and x has slope {want:.6g}")
     return None
 
 
@@ -80,20 +85,29 @@ backward_slope = Exercise(
         def backward_slope(f, x, h):
             return (f(x) - f(x - h)) / h
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def backward_slope(f, x, h):
             return (f(x + h) - f(x)) / h          # forward, not backward
-    ''', '''
+    ''', says="forward difference"), Mistake('''
         def backward_slope(f, x, h):
             return (f(x - h) - f(x)) / h          # sign flipped
-    ''', '''
+    ''', says="sign is flipped"), Mistake('''
         def backward_slope(f, x, h):
             return (f(x) - f(x - h)) / (2 * h)    # the run is h, not 2h
-    ''', '''
+    ''', says="not by 2h"), Mistake('''
+        def backward_slope(f, x, h):
+            return (f(x + h) - f(x - h)) / (2 * h)   # central, not backward
+    ''', says="central difference"), Mistake('''
+        def backward_slope(f, x, h):
+            return f(x) - f(x - h)                # the rise alone
+    ''', says="forgot to divide"), Mistake('''
         def backward_slope(f, x, h):
             h = 1e-6                              # ignores the h it is given
             return (f(x) - f(x - h)) / h
-    '''],
+    ''', says="does not change with h"), Mistake('''
+        def backward_slope(f, x, h):
+            return f(x) - f(x - h) / h            # precedence: only f(x - h) is divided
+    ''', says="but the secant through x − h and x has slope")],
 )
 
 
@@ -117,25 +131,29 @@ def _test_tangent(tangent):
         if isinstance(line, type) or not callable(line):
             return (f"tangent(f, {x}) is {describe(line)}; it should be a function "
                     f"of t (for example a lambda t: ...)")
-        for t in (x, x + 2.0, x - 1.0, x + 0.5):
+
+        def at(t: float) -> float:
             what = f"tangent(f, {x})({t})"
-            got = number(run(line, t, what=what), what)
-            want = f(x) + df(x) * (t - x)
-            if not close(got, want, rel=1e-5, abs_=1e-5):
-                if t == x:
-                    return (f"for f(x) = {name} the line should touch f at x = {x}, so "
-                            f"line({x}) = f({x}) = {want:.6g}, but it gives {got:.6g}")
-                slope = (got - f(x)) / (t - x)
-                touches = close(run(line, x, what=f"tangent(f, {x})({x})"), f(x),
-                                rel=1e-5, abs_=1e-5)
-                if touches and close(slope, df(x), rel=1e-2):
-                    return (f"for f(x) = {name} at x = {x} your line has slope {slope:.7g}, "
-                            f"close to the true slope {df(x):.7g} but not close enough: "
-                            f"estimate it with a central difference (h = 1e-5), or a "
-                            f"forward one with h = 1e-6 or a bit smaller")
-                return (f"for f(x) = {name} at x = {x}, the tangent at t = {t} is "
-                        f"{want:.6g}, but your line gives {got:.6g}. The line is "
-                        f"f(x) + slope · (t − x), with the slope from a small step")
+            return number(run(line, t, what=what), what)
+
+        start = at(x)
+        if not close(start, f(x), rel=1e-5, abs_=1e-5):
+            return (f"for f(x) = {name}, the line should touch f at x = {x}: line({x}) "
+                    f"should equal f({x}) = {f(x):.6g}, but it is {start:.6g}")
+        slopes = [(at(t) - start) / (t - x) for t in (x + 2.0, x - 1.0, x + 0.5)]
+        if not all(close(s, slopes[0], rel=1e-6, abs_=1e-6) for s in slopes):
+            return (f"for f(x) = {name} at x = {x}, your line is not straight: it rises "
+                    f"{slopes[0]:.6g} per unit towards t = {x + 2.0} but {slopes[1]:.6g} "
+                    f"towards t = {x - 1.0}")
+        s = slopes[0]
+        if close(s, df(x), rel=1e-5, abs_=1e-5):
+            continue
+        if close(s, df(x), rel=1e-2):
+            return (f"for f(x) = {name} at x = {x} your line's slope is {s:.7g}, near "
+                    f"f's slope {df(x):.7g} but not right to 5 digits: the estimate of the "
+                    "slope is too rough")
+        return (f"for f(x) = {name} at x = {x} your line's slope is {s:.6g}, but f's slope "
+                f"there is {df(x):.6g}")
     return None
 
 
@@ -154,28 +172,38 @@ tangent = Exercise(
             s = (f(x + h) - f(x - h)) / (2 * h)
             return lambda t: f(x) + s * (t - x)
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def tangent(f, x):
             h = 1e-5
             s = (f(x + h) - f(x - h)) / (2 * h)
             return lambda t: f(x) + s * t          # forgets to measure t from x
-    ''', '''
+    ''', says="should equal f(2.0)"), Mistake('''
         def tangent(f, x):
             h = 1e-5
             s = (f(x + h) - f(x - h)) / (2 * h)
             return lambda t: s * (t - x)           # forgets to start at f(x)
-    ''', '''
+    ''', says="should equal f(2.0)"), Mistake('''
         def tangent(f, x):
             s = f(x + 1) - f(x)                    # a step of 1 is far too big
             return lambda t: f(x) + s * (t - x)
-    ''', '''
+    ''', says="but f's slope there is"), Mistake('''
         def tangent(f, x):
             s = (f(x + 1e-3) - f(x)) / 1e-3        # forward difference, step too big
             return lambda t: f(x) + s * (t - x)
-    ''', '''
+    ''', says="too rough"), Mistake('''
         def tangent(f, x):
             return f                               # the curve, not a straight line
-    '''],
+    ''', says="not straight"), Mistake('''
+        def tangent(f, x):
+            h = 1e-5
+            s = (f(x + h) - f(x - h)) / (2 * h)
+            return f(x) + s * (x - x)              # a number, not a function of t
+    ''', says="it should be a function of t"), Mistake('''
+        def tangent(f, x):
+            h = 1e-5
+            s = (f(x + h) - f(x - h)) / (2 * h)
+            return lambda t: f(x) - s * (t - x)    # the slope with the wrong sign
+    ''', says="but f's slope there is")],
 )
 
 
@@ -216,6 +244,10 @@ def _test_partials(partials):
         if close(got, -want[name], rel=1e-4, abs_=1e-4):
             return (f"partials['{name}'] has the wrong sign: nudge {name} up a little; "
                     f"does L go up or down?")
+        for other in _POINT:
+            if other != name and close(got, want[other], rel=1e-4, abs_=1e-4):
+                return (f"partials['{name}'] = {got:g} is how L moves with {other}, not with "
+                        f"{name}: are two entries swapped?")
         return (f"partials['{name}'] = {got:g} is not right: nudge {name} by a small h, "
                 f"keep the other inputs fixed, and divide the change of L by h")
     return None
@@ -242,13 +274,19 @@ partials = Exercise(
             partials[name] = round((L(**up) - L(**point)) / h, 4)
         # {'a': 6.0, 'b': -4.0, 'c': -2.0, 'm': 4.0}
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         partials = {"a": -3.0, "b": 2.0, "c": 1.0, "m": 4.0}    # forgets the factor m
-    ''', '''
+    ''', says="every change of d is multiplied by m"), Mistake('''
         partials = {"a": -6.0, "b": 4.0, "c": 2.0, "m": -4.0}   # every sign flipped
-    ''', '''
+    ''', says="wrong sign"), Mistake('''
         partials = {"a": -4.0, "b": 6.0, "c": -2.0, "m": 4.0}   # a and b swapped
-    '''],
+    ''', says="are two entries swapped"), Mistake('''
+        partials = {"a": 6.0, "b": -4.0, "c": -2.0, "m": -6.0}  # a slip in m
+    ''', says="is not right"), Mistake('''
+        partials = {"a": 6.0, "b": -4.0, "c": -2.0}             # one entry missing
+    ''', says="no entry for 'm'"), Mistake('''
+        partials = {"a": "6", "b": "-4", "c": "-2", "m": "4"}   # strings
+    ''', says="is the string")],
 )
 
 
@@ -317,13 +355,19 @@ good_steps = Exercise(
     solution_code='''
         good_steps = {"forward": 1e-8, "central": 1e-5}
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         good_steps = {"forward": 1e-16, "central": 1e-5}   # forward step below the resolution
-    ''', '''
+    ''', says="rounding error"), Mistake('''
         good_steps = {"forward": 1e-3, "central": 1e-5}    # forward step too big
-    ''', '''
+    ''', says="truncation error"), Mistake('''
         good_steps = {"forward": 1e-8, "central": 1e-8}    # central can afford a bigger step
-    ''', '''
+    ''', says="That is rounding error"), Mistake('''
         good_steps = {"forward": 1e-8, "central": 1e-2}    # central step too big
-    '''],
+    ''', says="Try a smaller h"), Mistake('''
+        good_steps = {"forward": -1e-8, "central": 1e-5}   # a negative step
+    ''', says="should be a positive number"), Mistake('''
+        good_steps = {"forward": 1e-8, "central": 10.0}    # log x steps below 0
+    ''', says="steps outside where f is defined"), Mistake('''
+        good_steps = {"forward": 1e-5, "central": 1e-8}    # the two swapped
+    ''', says="forward difference")],
 )

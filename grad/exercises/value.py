@@ -5,8 +5,8 @@ import operator
 from typing import Any, Optional
 
 from grad.engine import Value
-from grad.exercises import (Exercise, a_class, attr, close, describe, function, is_value,
-                            run, shown, to_float, whole)
+from grad.exercises import (Exercise, Mistake, NotYet, a_class, attr, close, describe, function,
+                            is_value, run, shown, to_float, whole)
 
 _describe = describe
 
@@ -120,42 +120,63 @@ neg_sub = Exercise(
         return Value(self.data - other.data, (self, other), "-")
 ''',
     mistakes=[
-        _CLASS + '''
+        Mistake(_CLASS + '''
     def __neg__(self):
         return Value(-self.data, (self,), "neg")
 
     def __sub__(self, other):
         return Value(other.data - self.data, (self, other), "-")   # reversed
-''',
-        _CLASS + '''
+''', says='the operands are the wrong way round'),
+        Mistake(_CLASS + '''
     def __neg__(self):
         return Value(-self.data, (self,), "neg")
 
     def __sub__(self, other):
         return self + (-other)   # right number, but a '+' node
-''',
-        _CLASS + '''
+''', says="is a '+' node"),
+        Mistake(_CLASS + '''
     def __neg__(self):
         return Value(-self.data)   # forgets where it came from
 
     def __sub__(self, other):
         return Value(self.data - other.data, (self, other), "-")
-''',
-        _CLASS + '''
+''', says='_prev should be (a,)'),
+        Mistake(_CLASS + '''
     def __neg__(self):
         return Value(-self.data, (self,), "neg")
 
     def __sub__(self, other):
         return Value(self.data - other.data, (other, self), "-")   # operands swapped
-''',
-        _CLASS + '''
+''', says='remembers its operands as (b, a)'),
+        Mistake(_CLASS + '''
     def __neg__(self):
         self.data = -self.data   # changes the operand instead of making a new value
         return self
 
     def __sub__(self, other):
         return Value(self.data - other.data, (self, other), "-")
-''',
+''', says='changed its input a'),
+        Mistake(_CLASS + '''
+    def __neg__(self):
+        return -self.data          # a number, not a Value
+
+    def __sub__(self, other):
+        return Value(self.data - other.data, (self, other), "-")
+''', says="-a should be a new Value, got -5.0"),
+        Mistake(_CLASS + '''
+    def __neg__(self):
+        return Value(-self.data, (self,), "-")   # the same _op as subtraction
+
+    def __sub__(self, other):
+        return Value(self.data - other.data, (self, other), "-")
+''', says="_op 'neg'"),
+        Mistake(_CLASS + '''
+    def __neg__(self):
+        return Value(-self.data, (self,), "neg")
+
+    def __sub__(self, other):
+        Value(self.data - other.data, (self, other), "-")   # forgets to return it
+''', says="a - b gave None"),
     ],
 )
 
@@ -169,7 +190,15 @@ def _test_build(build: Any) -> Optional[str]:
         if out is None:
             return "build returned None: end it with `return out`"
         if not is_value(out):
-            return f"build should return the Value out, got {_describe(out)}"
+            try:
+                data = attr(out, "data", "out")
+            except NotYet:
+                data = None
+            if data is not None:
+                return (f"build returned a {type(out).__name__} whose .data is "
+                        f"{_describe(data)}, not a number: return out itself, as + and * "
+                        "made it")
+            return f"build should return the Value out, not {_describe(out)}"
         expected = (xv + yv) * (yv * zv)
         got = _data(out, "out")
         if not close(got, expected):
@@ -214,28 +243,49 @@ build = Exercise(
             out = s * p;  out.label = "out"
             return out
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         from grad import Value
 
         def build(x, y, z):   # the right number, but no graph
             return Value((x.data + y.data) * (y.data * z.data), label="out")
-    ''', '''
+    ''', says="no history"), Mistake('''
         def build(x, y, z):
             out = x + y * y * z   # * before +: this is x + (y*y*z)
             out.label = "out"
             return out
-    ''', '''
+    ''', says="expected (x + y) * (y * z)"), Mistake('''
         def build(x, y, z):
             s = x + y;    s.label = "s"
             p = y * z;    p.label = "p"
             out = p * s;  out.label = "out"   # operands in the other order
             return out
-    ''', '''
+    ''', says="out's operands are (p, s)"), Mistake('''
         def build(x, y, z):
             s = x + y
             p = y * z
             return s * p   # no labels
-    '''],
+    ''', says="should have label 's'"), Mistake('''
+        def build(x, y, z):
+            s = x + y;    s.label = "s"
+            p = y * z;    p.label = "p"
+            out = s * p;  out.label = "out"
+            return out.data   # the number, not the Value
+    ''', says="not 12.0"), Mistake('''
+        class Value:   # like the notebook's class, which accepts anything as data
+            def __init__(self, data, _children=(), _op="", label=""):
+                self.data, self._prev, self._op, self.label = data, tuple(_children), _op, label
+
+        def build(x, y, z):
+            s = x + y;    s.label = "s"
+            p = y * z;    p.label = "p"
+            out = Value(s * p, label="out")   # wraps the Value in another Value
+            return out
+    ''', says="whose .data is a Value"), Mistake('''
+        def build(x, y, z):
+            s = x + y;    s.label = "s"
+            p = y * z;    p.label = "p"
+            out = s * p;  out.label = "out"   # forgets to return out
+    ''', says="build returned None")],
 )
 
 
@@ -298,10 +348,10 @@ count_nodes = Exercise(
                     to_visit.extend(v._prev)
             return len(seen)
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def count_nodes(root):   # counts a shared value once per path
             return 1 + sum(count_nodes(child) for child in root._prev)
-    ''', '''
+    ''', says="counts once"), Mistake('''
         def count_nodes(root):   # counts only the inputs (the blue boxes)
             seen, to_visit = set(), [root]
             while to_visit:
@@ -310,7 +360,7 @@ count_nodes = Exercise(
                     seen.add(v)
                     to_visit.extend(v._prev)
             return sum(1 for v in seen if not v._prev)
-    ''', '''
+    ''', says="count every value"), Mistake('''
         def count_nodes(root):   # counts the operations (ovals) instead of the values
             seen, to_visit = set(), [root]
             while to_visit:
@@ -319,5 +369,26 @@ count_nodes = Exercise(
                     seen.add(v)
                     to_visit.extend(v._prev)
             return sum(1 for v in seen if v._prev)
-    '''],
+    ''', says="count every value"), Mistake('''
+        def count_nodes(root):   # forgets root itself
+            seen, to_visit = set(), list(root._prev)
+            while to_visit:
+                v = to_visit.pop()
+                if v not in seen:
+                    seen.add(v)
+                    to_visit.extend(v._prev)
+            return len(seen)
+    ''', says="for a single input you counted 0"), Mistake('''
+        def count_nodes(root):   # only one level deep
+            return 1 + len(root._prev)
+    ''', says="count every value"), Mistake('''
+        def count_nodes(root):   # returns the set, not its size
+            seen, to_visit = set(), [root]
+            while to_visit:
+                v = to_visit.pop()
+                if v not in seen:
+                    seen.add(v)
+                    to_visit.extend(v._prev)
+            return seen
+    ''', says="not a number")],
 )
