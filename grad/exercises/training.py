@@ -5,7 +5,7 @@ import math
 import random
 
 from grad.engine import Value
-from grad.exercises import (Exercise, close, describe, floats, fresh, function, number, run,
+from grad.exercises import (Exercise, Mistake, close, describe, floats, fresh, function, number, run,
                             shown, to_float)
 from grad.nn import MLP
 
@@ -56,17 +56,20 @@ mse = Exercise(
         def mse(preds, targets):
             return sum((p - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def mse(preds, targets):
             return sum((p - y) ** 2 for p, y in zip(preds, targets))   # not averaged
-    ''', '''
+    ''', says='the sum of squared errors'), Mistake('''
         def mse(preds, targets):
             return sum(p - y for p, y in zip(preds, targets)) / len(targets)   # not squared
-    ''', '''
+    ''', says='square each error'), Mistake('''
         from grad import Value
         def mse(preds, targets):   # the right number, but cut off from the graph
             return Value(sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets))
-    '''],
+    ''', says='the value is right but the gradient is not'), Mistake('''
+        def mse(preds, targets):   # the number, not a Value
+            return sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
+    ''', says="return a Value")],
 )
 
 
@@ -118,25 +121,29 @@ gd_step = Exercise(
             for p in params:
                 p.data -= lr * p.grad
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def gd_step(params, lr):
             for p in params:
                 p.data += lr * p.grad   # uphill
-    ''', '''
+    ''', says='moved uphill'), Mistake('''
         def gd_step(params, lr):
             for p in params:
                 p.data -= p.grad   # forgets the learning rate
-    ''', '''
+    ''', says='moved by the whole gradient'), Mistake('''
         def gd_step(params, lr):
             for p in params:
                 p.data -= lr * p.grad
                 return   # returns after the first parameter
-    ''', '''
+    ''', says='parameter 1 did not change'), Mistake('''
         def gd_step(params, lr):
             for p in params:
                 p.data -= lr * p.grad
                 p.grad = 0.0   # zeroing is the loop's job
-    '''],
+    ''', says='gd_step changed p.grad'), Mistake('''
+        def gd_step(params, lr):
+            for p in params:
+                p = p - lr * p.grad   # a new Value; the parameter itself stays
+    ''', says="parameter 0 did not change")],
     adversaries=['''
         class Liar(float):            # a wrong number that says it equals everything
             def __eq__(self, other): return True
@@ -203,8 +210,10 @@ def _test_train(train):
             if close(got[0], wrong_sum, rel=1e-7):
                 return ("the first loss is the sum of squared errors; use their mean "
                         "(divide by the number of examples)")
+            after = (f" (it is the loss after the first update: record loss.data before "
+                     "updating)" if steps > 1 and close(got[0], want[1], rel=1e-7) else "")
             return (f"the first loss is {got[0]:.6f}, but the mean squared error of the untrained "
-                    f"model is {want[0]:.6f}; record loss.data before updating")
+                    f"model is {want[0]:.6f}{after}")
         params = [to_float(p.data) for p in model.parameters()]
         want_params = [p.data for p in reference.parameters()]
         if _same(got, want) and _same(params, want_params):
@@ -218,9 +227,14 @@ def _test_train(train):
         if _same(params, start):
             return ("the parameters never changed: update them after backward(), and do "
                     "not zero the gradients between backward() and the update")
-        if got[-1] > got[0]:
-            return (f"the loss went up from {got[0]:.4f} to {got[-1]:.4f}: step against the "
-                    "gradient (subtract it)")
+        for other_lr, say in ((-lr, f"the loss went up from {got[0]:.4f} to {got[-1]:.4f}: "
+                                    "the parameters moved with the gradient (uphill), not "
+                                    "against it"),
+                              (1.0, "the parameters moved by the whole gradient: the step "
+                                    "was not scaled by the learning rate lr")):
+            other = _fresh_model(case["seed"])
+            if _same(got, _reference_train(other, xs, ys, steps, other_lr)):
+                return say
         return (f"after {steps} steps the losses are {[round(l, 6) for l in got]}, but the "
                 f"full loop (forward, loss, zero_grad, backward, update) gives "
                 f"{[round(l, 6) for l in want]}")
@@ -249,7 +263,7 @@ train = Exercise(
                 losses.append(loss.data)
             return losses
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def train(model, xs, ys, steps, lr):   # forgets zero_grad
             losses = []
             for _ in range(steps):
@@ -260,7 +274,7 @@ train = Exercise(
                     p.data -= lr * p.grad
                 losses.append(loss.data)
             return losses
-    ''', '''
+    ''', says='gradients that kept accumulating'), Mistake('''
         def train(model, xs, ys, steps, lr):   # zeroes the gradients it is about to use
             losses = []
             for _ in range(steps):
@@ -272,7 +286,7 @@ train = Exercise(
                     p.data -= lr * p.grad
                 losses.append(loss.data)
             return losses
-    ''', '''
+    ''', says='the parameters never changed'), Mistake('''
         def train(model, xs, ys, steps, lr):   # climbs
             losses = []
             for _ in range(steps):
@@ -284,7 +298,7 @@ train = Exercise(
                     p.data += lr * p.grad
                 losses.append(loss.data)
             return losses
-    ''', '''
+    ''', says='moved with the gradient (uphill)'), Mistake('''
         def train(model, xs, ys, steps, lr):   # sum instead of mean
             losses = []
             for _ in range(steps):
@@ -296,7 +310,44 @@ train = Exercise(
                     p.data -= lr * p.grad
                 losses.append(loss.data)
             return losses
-    '''],
+    ''', says='the first loss is the sum of squared errors'), Mistake('''
+        def train(model, xs, ys, steps, lr):   # no learning rate
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= p.grad
+                losses.append(loss.data)
+            return losses
+    ''', says="not scaled by the learning rate"), Mistake('''
+        def train(model, xs, ys, steps, lr):   # records the loss after the update
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                preds = [model(x) for x in xs]
+                losses.append((sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)).data)
+            return losses
+    ''', says="record loss.data before updating"), Mistake('''
+        def train(model, xs, ys, steps, lr):   # the losses as Values
+            losses = []
+            for _ in range(steps):
+                preds = [model(x) for x in xs]
+                loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(loss)
+            return losses
+    ''', says="not the Value")],
 )
 
 
@@ -352,14 +403,14 @@ pick_lr = Exercise(
             curvature = 2 * sum(x * x for x in xs) / len(xs)
             return 1 / curvature
     ''',
-    mistakes=['''
+    mistakes=[Mistake('''
         def pick_lr(xs):
             return 0.1   # one size for every data set
-    ''', '''
+    ''', says='aim for about 1 / curvature'), Mistake('''
         def pick_lr(xs):
             return 1 / (sum(x * x for x in xs) / len(xs))   # forgets the 2: exactly at the limit
-    ''', '''
+    ''', says='at or above the limit'), Mistake('''
         def pick_lr(xs):
             return 1 / (2 * sum(x * x for x in xs))   # forgets to divide by n: too small
-    '''],
+    ''', says='still away from the best w')],
 )
