@@ -262,17 +262,13 @@ partials = Exercise(
     hint_text="nudge one input at a time: (L(a + h, b, c, m) − L(a, b, c, m)) / h, and so on; "
               "or reason: L = d·m with d = a·b + c = 4, so L moves m times as fast as d.",
     solution_code='''
-        def L(a, b, c, m):
-            return (a * b + c) * m
-
-        point = {"a": 2.0, "b": -3.0, "c": 10.0, "m": -2.0}
-        h = 1e-6
-        partials = {}
-        for name in point:
-            up = dict(point)
-            up[name] += h
-            partials[name] = round((L(**up) - L(**point)) / h, 4)
-        # {'a': 6.0, 'b': -4.0, 'c': -2.0, 'm': 4.0}
+        # L = d·m with d = a·b + c = 2·(-3) + 10 = 4, at a = 2, b = -3, c = 10, m = -2
+        partials = {
+            "a": -2.0 * -3.0,   # m·b: a moves d by b per unit, and L moves m times as much
+            "b": -2.0 * 2.0,    # m·a
+            "c": -2.0,          # m
+            "m": 4.0,           # d
+        }
     ''',
     mistakes=[Mistake('''
         partials = {"a": -3.0, "b": 2.0, "c": 1.0, "m": 4.0}    # forgets the factor m
