@@ -5,7 +5,7 @@ import math
 
 from grad import optim
 from grad.engine import Value
-from grad.exercises import (Exercise, LearnerFailed, close, describe, function, items, number,
+from grad.exercises import (Exercise, LearnerFailed, Mistake, close, describe, function, items, number,
                             run, to_float)
 
 
@@ -16,6 +16,35 @@ _GRADS = [[0.5, -1.0, 2.0], [0.4, 1.2, 1.5], [0.6, -0.8, 0.0], [0.3, 0.9, -1.0],
 _START = [1.0, -2.0, 0.5]
 
 
+# The typical slips as update rules (p, v, g, lr, mu) -> (new p, new v), each with what to
+# tell the learner whose parameters follow it over a whole run (and no other slip does).
+_MOMENTUM_SLIPS = {
+    "the old velocity (decayed by momentum) must carry over into every step, or the run is "
+    "plain SGD": lambda p, v, g, lr, mu: (p - lr * g, v),
+    "the parameter moves uphill: the velocity follows the gradient, and the parameter moves "
+    "against the velocity": lambda p, v, g, lr, mu: (p + lr * (mu * v + g), mu * v + g),
+    "the step is not scaled by lr": lambda p, v, g, lr, mu: (p - (mu * v + g), mu * v + g),
+    "the parameter moves with the old velocity: update the velocity first, then move with the "
+    "new one": lambda p, v, g, lr, mu: (p - lr * v, mu * v + g),
+    "your velocity is an average, (1 - momentum) times the gradient; this momentum adds the "
+    "whole gradient": lambda p, v, g, lr, mu: (p - lr * (mu * v + (1 - mu) * g),
+                                               mu * v + (1 - mu) * g),
+    "the old velocity is not decayed by momentum": lambda p, v, g, lr, mu: (p - lr * (v + g), v + g),
+    "that is Nesterov's step (an extra dose of momentum); plain momentum moves by lr times the "
+    "velocity": lambda p, v, g, lr, mu: (p - lr * (g + mu * (mu * v + g)), mu * v + g),
+}
+
+
+def _momentum_path(rule, lr: float, mu: float) -> list:
+    """The parameters after each step of a run with update `rule`."""
+    ps, vs, path = list(_START), [0.0 for _ in _START], []
+    for grads in _GRADS:
+        for i, g in enumerate(grads):
+            ps[i], vs[i] = rule(ps[i], vs[i], g, lr, mu)
+        path.append(list(ps))
+    return path
+
+
 def _test_momentum_step(momentum_step):
     function(momentum_step, "momentum_step")
     for lr, mu in [(0.1, 0.9), (0.05, 0.5), (0.2, 0.0)]:
@@ -24,36 +53,34 @@ def _test_momentum_step(momentum_step):
         velocity = [0.0 for _ in params]
         ref = [Value(d) for d in _START]
         opt = optim.SGD(ref, lr=lr, momentum=mu)
+        path, right, first = [], [], None
         for step, grads in enumerate(_GRADS, start=1):
-            before = [to_float(p.data) for p in mine]
             for p, r, g in zip(mine, ref, grads):
                 p.grad = r.grad = g
             run(momentum_step, params, velocity, lr, mu, changes=(0, 1),
                 what=f"momentum_step(params, velocity, {lr}, {mu})")
             opt.step()
-            for i, (p, r, b, g) in enumerate(zip(mine, ref, before, grads)):
-                now = to_float(p.data)
-                if now is None:
+            now = [to_float(p.data) for p in mine]
+            for i, (x, p) in enumerate(zip(now, mine)):
+                if x is None:
                     return f"parameter {i} holds {describe(p.data)} after the step, not a number"
-                if close(now, r.data):
-                    continue
-                where = f"with lr={lr}, momentum={mu}, at step {step}, parameter {i}"
-                if now == b and g != 0:
-                    return (f"{where} did not move (still {b}); change every parameter's .data "
-                            "in place")
-                if g != 0 and close(now, b + (r.data - b) * -1):
-                    return (f"{where} moved uphill ({b:.4f} -> {now:.4f}, it should reach "
-                            f"{r.data:.4f}): the velocity follows the gradient, and the parameter "
-                            "moves against the velocity")
-                if step > 1 and mu > 0 and close(now, b - lr * g):
-                    return (f"{where} moved as plain SGD would (to {now:.4f} instead of "
-                            f"{r.data:.4f}): the velocity must be remembered between calls; store "
-                            "the new velocity back into the list")
-                if step == 1 and close(now, b - g):
-                    return f"{where} moved by the whole gradient; multiply the step by lr = {lr}"
-                return (f"{where} is {now:.6f} but should be {r.data:.6f} (the velocity decays "
-                        "by momentum and gains the gradient; the parameter moves against it, "
-                        "scaled by lr)")
+                if first is None and not close(x, ref[i].data):
+                    first = (step, i)
+            path.append(now)
+            right.append([r.data for r in ref])
+        if first is None:
+            continue
+        step, i = first
+        before = _START[i] if step == 1 else path[step - 2][i]
+        now, want = path[step - 1][i], right[step - 1][i]
+        said = (f"with lr={lr}, momentum={mu}, at step {step}, parameter {i} went from "
+                f"{before:.6f} to {now:.6f}, but should reach {want:.6f}")
+        if all(x == y for row in path for x, y in zip(row, _START)):
+            return f"{said}: no parameter ever moved; change every parameter's .data in place"
+        fits = [message for message, rule in _MOMENTUM_SLIPS.items()
+                if all(close(x, y) for row, sim in zip(path, _momentum_path(rule, lr, mu))
+                       for x, y in zip(row, sim))]
+        return f"{said}: {fits[0]}" if len(fits) == 1 else said
     return None
 
 
@@ -72,22 +99,30 @@ momentum_step = Exercise(
                 velocity[i] = momentum * velocity[i] + p.grad
                 p.data -= lr * velocity[i]
     ''',
-    mistakes=['''
-        def momentum_step(params, velocity, lr, momentum):
-            for i, p in enumerate(params):
-                v = momentum * velocity[i] + p.grad   # computed, but never stored
-                p.data -= lr * v
-    ''', '''
-        def momentum_step(params, velocity, lr, momentum):
-            for i, p in enumerate(params):
-                velocity[i] = momentum * velocity[i] + lr * p.grad
-                p.data += velocity[i]                 # uphill
-    ''', '''
-        def momentum_step(params, velocity, lr, momentum):
-            for i, p in enumerate(params):
-                velocity[i] = p.grad                  # forgets the old velocity
-                p.data -= lr * velocity[i]
-    '''],
+    mistakes=[Mistake("def momentum_step(params, velocity, lr, momentum):\n"
+                      f"    for i, p in enumerate(params):\n{body}", says=says)
+              for body, says in [
+                  ("        v = momentum * velocity[i] + p.grad   # never stored\n"
+                   "        p.data -= lr * v", "plain SGD"),
+                  ("        velocity[i] = p.grad\n        p.data -= lr * velocity[i]", "plain SGD"),
+                  ("        velocity[i] = momentum * velocity[i] + p.grad\n"
+                   "        p.data -= lr * p.grad", "plain SGD"),
+                  ("        velocity[i] = momentum * velocity[i] + lr * p.grad\n"
+                   "        p.data += velocity[i]", "moves uphill"),
+                  ("        velocity[i] = momentum * velocity[i] + p.grad\n"
+                   "        p.data -= velocity[i]", "not scaled by lr"),
+                  ("        p.data -= lr * velocity[i]\n"
+                   "        velocity[i] = momentum * velocity[i] + p.grad", "with the old velocity"),
+                  ("        velocity[i] = momentum * velocity[i] + (1 - momentum) * p.grad\n"
+                   "        p.data -= lr * velocity[i]", "is an average"),
+                  ("        velocity[i] = velocity[i] + p.grad\n        p.data -= lr * velocity[i]",
+                   "not decayed by momentum"),
+                  ("        velocity[i] = momentum * velocity[i] + p.grad\n"
+                   "        p.data -= lr * (p.grad + momentum * velocity[i])", "Nesterov"),
+                  ("        p.grad = 0.0", "no parameter ever moved"),
+                  ("        velocity[i] = momentum * (velocity[i] + p.grad)\n"
+                   "        p.data -= lr * velocity[i]", ""),
+              ]],
     adversaries=['''
         class Liar(float):            # a wrong number that says it equals everything
             def __eq__(self, other): return True
@@ -114,14 +149,35 @@ def _reference_adam(p, g, m, v, t, lr, beta1, beta2, eps):
     return p - lr * m_hat / (math.sqrt(v_hat) + eps), m, v
 
 
+def _adam_step(p, m, v, t, lr, beta1, beta2, eps, *, correct=1, inside=False, root=True):
+    """The new p from the new m and v, done right or with one of the typical slips:
+    correct=0 (no bias correction) or -1 (beta**(t - 1)); eps inside the root; no root."""
+    m_hat, v_hat = m, v
+    if correct:
+        k = t if correct == 1 else t - 1
+        m_hat, v_hat = m / (1 - beta1 ** k), v / (1 - beta2 ** k)
+    if not root:
+        return p - lr * m_hat / (v_hat + eps)
+    if inside:
+        return p - lr * m_hat / math.sqrt(v_hat + eps)
+    return p - lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+_M = "m = beta1 * m + (1 - beta1) * g"
+_V = "v = beta2 * v + (1 - beta2) * g * g"
+_HATS = "    m_hat = m / (1 - beta1 ** t)\n    v_hat = v / (1 - beta2 ** t)\n"
+
+# The last setting has a large eps and small gradients, so that where eps goes shows.
+_ADAM_SETTINGS = [dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
+                  dict(lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6),
+                  dict(lr=0.2, beta1=0.5, beta2=0.9, eps=1e-8),
+                  dict(lr=0.02, beta1=0.9, beta2=0.99, eps=0.5)]
+
+
 def _test_adam_update(adam_update):
-    settings = [dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8),
-                dict(lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6),
-                dict(lr=0.2, beta1=0.5, beta2=0.9, eps=1e-8)]
-    for kw in settings:
+    function(adam_update, "adam_update")
+    for kw in _ADAM_SETTINGS:
         p, m, v = -1.0, 0.0, 0.0
-        param = Value(-1.0)
-        opt = optim.Adam([param], lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"])
         for t in range(1, 21):
             g = _gradient(p)
             what = f"adam_update(p, g, m, v, {t}, ...)"
@@ -136,11 +192,16 @@ def _test_adam_update(adam_update):
             out = [number(o, f"{name} from {what}")
                    for o, name in zip(out, ("new_p", "new_m", "new_v"))]
             want = _reference_adam(p, g, m, v, t, **kw)
-            param.grad = g
-            opt.step()
             where = f"with {kw}, at step t = {t} (p = {p:.4f}, g = {g:.4f})"
             if not (close(out[1], want[1]) and close(out[2], want[2])):
                 b1, b2 = kw["beta1"], kw["beta2"]
+                if sorted(out) == sorted(want) or (close(out[0], want[1]) and close(out[1], want[2])):
+                    return (f"{where} your three numbers are in another order: return "
+                            "(new_p, new_m, new_v)")
+                if t == 1 and close(out[1], g) and close(out[2], g * g):
+                    return (f"{where} you returned g and g² themselves as m and v (at t = 1 that "
+                            "is also what the corrected m_hat and v_hat are); return the raw "
+                            "running averages m and v")
                 if t > 1 and (close(out[1], want[1] / (1 - b1 ** t))
                               or close(out[2], want[2] / (1 - b2 ** t))):
                     return (f"{where} you returned a bias-corrected average (m_hat or v_hat) as the new m or v; return "
@@ -149,21 +210,29 @@ def _test_adam_update(adam_update):
                         f"returned ({out[1]:.6f}, {out[2]:.6f}): m and v are running averages "
                         "of g and of g², kept with the weights beta1 and beta2")
             if not close(out[0], want[0]):
-                m_new, v_new = want[1], want[2]
-                plain = p - kw["lr"] * m_new / (math.sqrt(v_new) + kw["eps"])
-                if close(out[0], plain):
-                    return (f"{where} the new p is {out[0]:.6f} but should be {want[0]:.6f}: that is "
-                            "the step without bias correction; divide m by 1 - beta1**t and v by "
-                            "1 - beta2**t before using them")
+                step, right = out[0] - p, want[0] - p
+                said = (f"{where} your step moves p by {step:.9g}, but Adam moves it by "
+                        f"{right:.9g}")
+                lr, b1, b2, eps = kw["lr"], kw["beta1"], kw["beta2"], kw["eps"]
+                state = (p, want[1], want[2], t)
+                slips = {"that is the step without bias correction; divide m by 1 - beta1**t "
+                         "and v by 1 - beta2**t before using them":
+                             _adam_step(*state, lr, b1, b2, eps, correct=0),
+                         "eps is added inside the square root; Adam adds it to the square root "
+                         "of v_hat": _adam_step(*state, lr, b1, b2, eps, inside=True),
+                         "your step does not use the eps it was given (eps is large in this "
+                         "setting)": _adam_step(*state, lr, b1, b2, 0.0),
+                         "the square root of v_hat is missing": _adam_step(*state, lr, b1, b2, eps,
+                                                                          root=False),
+                         "your step uses lr = 0.001, not the lr it was given":
+                             _adam_step(*state, 0.001, b1, b2, eps),
+                         "the step goes uphill: the sign is off": p - right}
                 if t > 1:
-                    m_hat1 = m_new / (1 - kw["beta1"] ** (t - 1))
-                    v_hat1 = v_new / (1 - kw["beta2"] ** (t - 1))
-                    if close(out[0], p - kw["lr"] * m_hat1 / (math.sqrt(v_hat1) + kw["eps"])):
-                        return (f"{where} your correction uses beta**(t - 1); at step t it is "
-                                "1 - beta**t (t = 1 on the first step)")
-                return f"{where} the new p is {out[0]:.6f} but should be {want[0]:.6f}"
-            if not close(out[0], param.data):
-                return f"{where} your p ({out[0]:.6f}) differs from grad.optim.Adam's ({param.data:.6f})"
+                    slips["your correction uses beta**(t - 1); at step t it is 1 - beta**t "
+                          "(t = 1 on the first step)"] = _adam_step(*state, lr, b1, b2, eps,
+                                                                    correct=-1)
+                fits = [message for message, x in slips.items() if close(out[0], x)]
+                return f"{said}: {fits[0]}" if len(fits) == 1 else said
             p, m, v = out
     return None
 
@@ -189,43 +258,39 @@ adam_update = Exercise(
             p = p - lr * m_hat / (math.sqrt(v_hat) + eps)
             return p, m, v
     ''',
-    mistakes=['''
-        import math
-
-        def adam_update(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            p = p - lr * m / (math.sqrt(v) + eps)        # no bias correction
-            return p, m, v
-    ''', '''
-        import math
-
-        def adam_update(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            m_hat = m / (1 - beta1 ** (t - 1))          # corrects with the previous t
-            v_hat = v / (1 - beta2 ** (t - 1))
-            p = p - lr * m_hat / (math.sqrt(v_hat) + eps)
-            return p, m, v
-    ''', '''
-        import math
-
-        def adam_update(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            m = m / (1 - beta1 ** t)                    # stores the corrected averages
-            v = v / (1 - beta2 ** t)
-            p = p - lr * m / (math.sqrt(v) + eps)
-            return p, m, v
-    ''', '''
-        def adam_update(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            m_hat = m / (1 - beta1 ** t)
-            v_hat = v / (1 - beta2 ** t)
-            p = p - lr * m_hat / (v_hat + eps)          # forgets the square root
-            return p, m, v
-    '''],
+    mistakes=[Mistake("import math\n"
+                      "def adam_update(p, g, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+                      f"    {m_line}\n    {v_line}\n{body}", says=says)
+              for m_line, v_line, body, says in [
+                  (_M, _V, "    p = p - lr * m / (math.sqrt(v) + eps)\n    return p, m, v",
+                   "without bias correction"),
+                  (_M, _V, "    m_hat = m / (1 - beta1 ** (t - 1))\n    v_hat = v / (1 - beta2 ** (t - 1))\n"
+                   "    return p - lr * m_hat / (math.sqrt(v_hat) + eps), m, v", "divides by zero"),
+                  (_M, _V, "    m_hat = m / (1 - beta1 ** (t + 1))\n    v_hat = v / (1 - beta2 ** (t + 1))\n"
+                   "    return p - lr * m_hat / (math.sqrt(v_hat) + eps), m, v", ""),
+                  (_M, _V, "    m = m / (1 - beta1 ** t)\n    v = v / (1 - beta2 ** t)\n"
+                   "    return p - lr * m / (math.sqrt(v) + eps), m, v", "g and g² themselves"),
+                  (_M, _V, _HATS + "    return p - lr * m_hat / (v_hat + eps), m, v",
+                   "the square root of v_hat is missing"),
+                  (_M, _V, _HATS + "    return p - lr * m_hat / math.sqrt(v_hat + eps), m, v",
+                   "eps is added inside the square root"),
+                  (_M, _V, _HATS + "    return p - lr * m_hat / math.sqrt(v_hat), m, v",
+                   "does not use the eps it was given"),
+                  (_M, _V, _HATS + "    return p + lr * m_hat / (math.sqrt(v_hat) + eps), m, v",
+                   "the sign is off"),
+                  (_M, _V, _HATS + "    return p - 0.001 * m_hat / (math.sqrt(v_hat) + eps), m, v",
+                   "uses lr = 0.001"),
+                  (_M, _V, _HATS + "    return m, v, p - lr * m_hat / (math.sqrt(v_hat) + eps)",
+                   "in another order"),
+                  (_M, "v = beta2 * v + (1 - beta2) * g", _HATS
+                   + "    return p - lr * m_hat / (math.sqrt(abs(v_hat)) + eps), m, v",
+                   "running averages of g and of g²"),
+                  ("m = beta1 * m + beta1 * g", _V, _HATS
+                   + "    return p - lr * m_hat / (math.sqrt(v_hat) + eps), m, v",
+                   "running averages of g and of g²"),
+                  (_M, _V, _HATS + "    p = p - lr * m_hat / (math.sqrt(v_hat) + eps)\n"
+                   "    return p", "not a tuple or a list"),
+              ]],
 )
 
 
@@ -243,12 +308,15 @@ def _test_make_optimizer(make_optimizer):
     function(make_optimizer, "make_optimizer")
     x, y = Value(ROSENBROCK_START[0]), Value(ROSENBROCK_START[1])
     opt = run(make_optimizer, [x, y], what="make_optimizer([x, y])")
-    if not isinstance(opt, optim.Optimizer):
-        return (f"make_optimizer returned {describe(opt)}, not an optimizer from grad.optim "
-                "(for example optim.Adam(params, lr=...))")
-    held = [p for group in opt.param_groups for p in group["params"]]
-    if len(held) != 2 or not (any(p is x for p in held) and any(p is y for p in held)):
-        return "the optimizer must hold exactly the two parameters it was given: pass `params` to it"
+    if isinstance(opt, optim.Optimizer):
+        held = [p for group in opt.param_groups for p in group["params"]]
+        if len(held) != 2 or not (any(p is x for p in held) and any(p is y for p in held)):
+            return "the optimizer must hold exactly the two parameters it was given: pass `params` to it"
+    elif isinstance(opt, type) or not all(callable(getattr(type(opt), name, None))
+                                          for name in ("step", "zero_grad")):
+        # the notebook's own classes (MyAdam, ...) have step() and zero_grad() too
+        return (f"make_optimizer returned {describe(opt)}, not an optimizer (an object with "
+                "step() and zero_grad(), such as optim.Adam(params, lr=...))")
     for step in range(1, ROSENBROCK_STEPS + 1):
         try:
             loss = _rosenbrock(x, y)
@@ -291,27 +359,18 @@ make_optimizer = Exercise(
             return optim.Adam(params, lr=0.05, betas=(0.9, 0.9))
             # also works: optim.SGD(params, lr=0.002, momentum=0.95)
     ''',
-    mistakes=['''
-        from grad import optim
-
-        def make_optimizer(params):
-            return optim.Adam(params)                    # the default lr, 0.001: far too slow
-    ''', '''
-        from grad import optim
-
-        def make_optimizer(params):
-            return optim.SGD(params, lr=0.01)            # blows up on the steep walls
-    ''', '''
-        from grad import optim
-
-        def make_optimizer(params):
-            return optim.Adam(params, lr=0.1)            # section 10's setting: not there yet
-    ''', '''
-        from grad import optim
-
-        def make_optimizer(params):
-            return optim.SGD(params, lr=0.001, momentum=0.9)   # section 10's setting: not there yet
-    '''],
+    mistakes=[Mistake(f"from grad import optim\ndef make_optimizer(params):\n    return {body}",
+                      says=says)
+              for body, says in [
+                  ("optim.Adam(params)", "away from (1, 1)"),             # lr 0.001: far too slow
+                  ("optim.SGD(params, lr=0.01)", "blew up"),             # the steep walls
+                  ("optim.Adam(params, lr=0.1)", "away from (1, 1)"),    # section 10's setting
+                  ("optim.SGD(params, lr=0.001, momentum=0.9)", "away from (1, 1)"),
+                  ("optim.Adam", "not an optimizer"),
+                  ("optim.Adam([params[0]], lr=0.05, betas=(0.9, 0.9))",
+                   "exactly the two parameters"),
+                  ("None", "not an optimizer"),
+              ]],
     adversaries=['''
         from grad import optim
 
@@ -375,25 +434,42 @@ def _rmsprop_steps(lr: float, alpha: float, g: float, steps: int) -> list[float]
     return out
 
 
+# The typical slips as formulas in (t, lr, alpha), with what to tell the learner whose
+# answer follows one of them (and no other) everywhere.
+_RMSPROP_SLIPS = {
+    "your answer is lr at every step: v starts at 0, so early on sqrt(v) is smaller than |g|":
+        lambda t, lr, a: lr,
+    "your answer divides by 1 - alpha**t itself; the step divides by the square root of v":
+        lambda t, lr, a: lr / (1 - a ** t),
+    "your answer is right at t = 1 only: v keeps filling up, so the step changes with t":
+        lambda t, lr, a: lr / math.sqrt(1 - a),
+    "your answer is off by one step: after t steps v has been updated t times":
+        lambda t, lr, a: lr / math.sqrt(1 - a ** (t + 1)),
+    "your answer multiplies by the square root where the step divides by it":
+        lambda t, lr, a: lr * math.sqrt(1 - a ** t),
+}
+_RMSPROP_CASES = [(t, lr, alpha) for lr, alpha in [(0.01, 0.99), (0.1, 0.9), (0.003, 0.5)]
+                  for t in (1, 2, 3, 10, 40)]
+
+
 def _test_rmsprop_step_size(rmsprop_step_size):
     function(rmsprop_step_size, "rmsprop_step_size")
+    got = {}
+    for t, lr, alpha in _RMSPROP_CASES:
+        what = f"rmsprop_step_size({t}, {lr}, {alpha})"
+        got[t, lr, alpha] = number(run(rmsprop_step_size, t, lr, alpha, what=what), what)
     for lr, alpha in [(0.01, 0.99), (0.1, 0.9), (0.003, 0.5)]:
         for g in (3.0, -0.2):
             measured = _rmsprop_steps(lr, alpha, g, 40)
             for t in (1, 2, 3, 10, 40):
-                what = f"rmsprop_step_size({t}, {lr}, {alpha})"
-                got = number(run(rmsprop_step_size, t, lr, alpha, what=what), what)
-                want = measured[t - 1]
-                if close(got, want):
+                mine, want = got[t, lr, alpha], measured[t - 1]
+                if close(mine, want):
                     continue
-                if close(got, lr):
-                    return (f"at t = {t} with lr = {lr}, alpha = {alpha} RMSprop moves {want:.6f}, not lr: "
-                            "v starts at 0, so early on sqrt(v) is smaller than |g|")
-                if close(got, lr / (1 - alpha ** t)):
-                    return (f"at t = {t} with lr = {lr}, alpha = {alpha} the step is {want:.6f}; you "
-                            "returned lr / (1 - alpha**t): RMSprop divides by the square root of v")
-                return (f"rmsprop_step_size({t}, {lr}, {alpha}) returned {got:.6f}, but RMSprop moves "
-                        f"{want:.6f} at that step (with any constant gradient)")
+                said = (f"rmsprop_step_size({t}, {lr}, {alpha}) returned {mine:.9g}, but RMSprop "
+                        f"moves {want:.9g} at that step (with any constant gradient)")
+                fits = [message for message, formula in _RMSPROP_SLIPS.items()
+                        if all(close(x, formula(*case)) for case, x in got.items())]
+                return f"{said}: {fits[0]}" if len(fits) == 1 else said
     return None
 
 
@@ -411,16 +487,16 @@ rmsprop_step_size = Exercise(
         def rmsprop_step_size(t, lr, alpha):
             return lr / math.sqrt(1 - alpha ** t)
     ''',
-    mistakes=['''
-        def rmsprop_step_size(t, lr, alpha):
-            return lr                                    # ignores the warm-up
-    ''', '''
-        def rmsprop_step_size(t, lr, alpha):
-            return lr / (1 - alpha ** t)                 # forgets the square root
-    ''', '''
-        import math
-
-        def rmsprop_step_size(t, lr, alpha):
-            return lr / math.sqrt(1 - alpha)             # only right at t = 1
-    '''],
+    mistakes=[Mistake(f"import math\ndef rmsprop_step_size(t, lr, alpha):\n    return {body}",
+                      says=says)
+              for body, says in [
+                  ("lr", "lr at every step"),
+                  ("lr / (1 - alpha ** t)", "divides by 1 - alpha**t itself"),
+                  ("math.sqrt(lr / (1 - alpha ** t))", ""),
+                  ("lr / math.sqrt(1 - alpha)", "right at t = 1 only"),
+                  ("lr / math.sqrt(1 - alpha ** (t + 1))", "off by one step"),
+                  ("lr * math.sqrt(1 - alpha ** t)", "multiplies by the square root"),
+                  ("lr / math.sqrt(1 - alpha ** t) + 1e-8", ""),
+                  ("lr / math.sqrt((1 - alpha) * t)", ""),
+              ]],
 )
