@@ -62,12 +62,17 @@ def _test_unbroadcast(unbroadcast) -> Optional[str]:
                 return (f"{where} you returned shape {got.shape}: also sum over the "
                         f"{'leading axis' if extra == 1 else f'{extra} leading axes'} "
                         "that broadcasting added")
+            if got.ndim == len(shape) and any(m == 1 and n != 1 for n, m in zip(shape, got.shape)):
+                return (f"{where} you returned shape {got.shape}, with size 1 where the operand "
+                        "has more: the operand's axes line up with the gradient's last axes "
+                        "(shapes are matched from the right)")
             if got.ndim == len(shape) and any(n == 1 and m != 1 for n, m in zip(shape, got.shape)):
                 return (f"{where} you returned shape {got.shape}: also sum over every axis "
                         "where the operand has size 1 but the gradient does not "
                         "(keepdims=True keeps the axis)")
-            squeezed = tuple(n for n in shape if n != 1)
-            if got.shape == squeezed or got.ndim < len(shape):
+            extra = g.ndim - len(shape)
+            dropped = tuple(n for i, n in enumerate(shape) if n != 1 or gshape[extra + i] == 1)
+            if got.shape == dropped:
                 return (f"{where} you returned shape {got.shape}: when you sum over an axis "
                         "where the operand had size 1, keep that axis (keepdims=True)")
             return f"{where} you returned shape {got.shape}; the gradient must have the operand's shape {shape}"
@@ -102,31 +107,26 @@ unbroadcast = Exercise(
                 grad = grad.sum(axis=stretched, keepdims=True)
             return grad
     ''',
-    mistakes=['''
-        def unbroadcast(grad, shape):   # only the leading axes: forgets stretched size-1 axes
-            while grad.ndim > len(shape):
-                grad = grad.sum(axis=0)
-            return grad
-    ''', '''
-        def unbroadcast(grad, shape):   # sums stretched axes but drops them (no keepdims)
-            while grad.ndim > len(shape):
-                grad = grad.sum(axis=0)
-            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-            if stretched:
-                grad = grad.sum(axis=stretched)
-            return grad
-    ''', '''
-        def unbroadcast(grad, shape):   # averages instead of summing
-            while grad.ndim > len(shape):
-                grad = grad.mean(axis=0)
-            stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-            if stretched:
-                grad = grad.mean(axis=stretched, keepdims=True)
-            return grad
-    ''', '''
-        def unbroadcast(grad, shape):   # does nothing
-            return grad
-    '''],
+    mistakes=[Mistake("import numpy as np\ndef unbroadcast(grad, shape):\n" + body, says=says)
+              for body, says in [
+                  ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n"
+                   "    return grad", "also sum over every axis where the operand has size 1"),
+                  ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n"
+                   "    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
+                   "    return grad.sum(axis=stretched) if stretched else grad", "keepdims=True"),
+                  ("    while grad.ndim > len(shape):\n        grad = grad.mean(axis=0)\n"
+                   "    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
+                   "    return grad.mean(axis=stretched, keepdims=True) if stretched else grad",
+                   "times too small"),
+                  ("    return grad", "leading axis"),
+                  ("    for i, n in enumerate(shape):\n        if n == 1:\n"
+                   "            grad = grad.sum(axis=i, keepdims=True)\n"
+                   "    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n    return grad",
+                   "matched from the right"),
+                  ("    return grad.sum(axis=0)", "the gradient must have the operand's shape"),
+                  ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=-1)\n    return grad",
+                   "the gradient must have the operand's shape"),
+              ]],
 )
 
 
@@ -172,11 +172,15 @@ def _test_linear_backward(linear_backward) -> Optional[str]:
                 return (f"{where}, your {name} has shape {value.shape}, but {operand} has shape "
                         f"{right.shape}: a gradient always has the shape of what it is the gradient of")
             if not np.allclose(value, right, rtol=1e-9, atol=1e-12):
-                if name == "dW" and np.allclose(value, right.T, rtol=1e-9, atol=1e-12):
+                if (name == "dW" and value.shape == right.T.shape
+                        and np.allclose(value, right.T, rtol=1e-9, atol=1e-12)):
                     return (f"{where}, your dW is the transpose of the right one (the shapes only "
                             "matched because W is square)")
-                if name == "db" and np.allclose(value * n, right, rtol=1e-9, atol=1e-12):
-                    return f"{where}, your db is {n} times too small: sum the rows of G, do not average"
+                if n > 1 and np.allclose(value * n, right, rtol=1e-9, atol=1e-12):
+                    return (f"{where}, your {name} is {n} times too small: the rows of the batch "
+                            "add up, do not average them")
+                if np.allclose(value, -right, rtol=1e-9, atol=1e-12):
+                    return f"{where}, your {name} has the wrong sign"
                 return f"{where}, {name} has the right shape but wrong numbers"
     return None
 
@@ -196,19 +200,22 @@ linear_backward = Exercise(
             db = G.sum(axis=0)    # every row used b
             return dX, dW, db
     ''',
-    mistakes=['''
-        def linear_backward(G, X, W):   # PyTorch's rule copied: dW comes out transposed
-            return G @ W.T, G.T @ X, G.sum(axis=0)
-    ''', '''
-        def linear_backward(G, X, W):   # the bias gradient is not summed over the rows
-            return G @ W.T, X.T @ G, G
-    ''', '''
-        def linear_backward(G, X, W):   # the bias gradient is averaged
-            return G @ W.T, X.T @ G, G.mean(axis=0)
-    ''', '''
-        def linear_backward(G, X, W):   # W not transposed in dX
-            return G @ W, X.T @ G, G.sum(axis=0)
-    '''],
+    mistakes=[Mistake(f"def linear_backward(G, X, W):\n    return {body}", says=says)
+              for body, says in [
+                  ("G @ W.T, G.T @ X, G.sum(axis=0)", "the transpose of W's"),   # PyTorch's rule
+                  ("G @ W.T, X.T @ G, G", "sum the rows of G"),
+                  ("G @ W.T, X.T @ G, G.mean(axis=0)", "db is 5 times too small"),
+                  ("G @ W.T, X.T @ G / len(X), G.sum(axis=0)", "dW is 5 times too small"),
+                  ("G @ W, X.T @ G, G.sum(axis=0)", "raised ValueError"),
+                  ("G @ W.T, X.T @ G, G.sum(axis=1)", "but b has shape"),
+                  ("G @ W.T, X.T @ G, G.sum()", "but b has shape"),
+                  ("(G @ W.T).T, X.T @ G, G.sum(axis=0)", "but X has shape"),
+                  ("-(G @ W.T), X.T @ G, G.sum(axis=0)", "dX has the wrong sign"),
+                  ("G @ W.T, X.T @ G", "holds 2 items"),
+              ]] + [Mistake("""
+        def linear_backward(G, X, W):   # square W: the shapes match, the numbers do not
+            return G @ W.T, (X.T @ G).T, G.sum(axis=0)
+    """, says="")],
 )
 
 
@@ -230,11 +237,17 @@ def _test_sq_dist(sq_dist) -> Optional[str]:
         got = _as_array(run(sq_dist, A, B, what="sq_dist(A, B)"), "sq_dist(A, B)")
         where = f"for A of shape {A.shape} and B of shape {B.shape}"
         if got.shape != want.shape:
+            if got.shape == want.T.shape and np.allclose(got.T, want, rtol=1e-10, atol=1e-12):
+                return (f"{where} your result is the transpose, shape {got.shape}: entry (i, j) "
+                        "pairs row i of A with row j of B")
             return (f"{where} the result has shape {got.shape}; it should be ({n}, {m}): one "
                     "entry per pair (row of A, row of B)")
         if not np.allclose(got, want, rtol=1e-10, atol=1e-12):
             if np.allclose(got ** 2, want, rtol=1e-9, atol=1e-12):
                 return f"{where} you return distances; the loop computes squared distances (no square root)"
+            if d > 1 and np.allclose(got * d, want, rtol=1e-9, atol=1e-12):
+                return (f"{where} your numbers are {d} times too small: the squared differences "
+                        "of the d coordinates add up, not average")
             return f"{where} the numbers differ from the double loop's"
     # A loop over the rows, in whatever form (A[i], A.tolist(), slices, a comprehension),
     # takes at least one Python step per row; a vectorized answer takes a few dozen steps.
@@ -262,39 +275,25 @@ sq_dist = Exercise(
             diff = A[:, None, :] - B[None, :, :]   # (n, 1, d) - (1, m, d) -> (n, m, d)
             return (diff ** 2).sum(axis=-1)
     ''',
-    mistakes=['''
-        import numpy as np
-
-        def sq_dist(A, B):   # right numbers, but still the double loop
-            D = np.zeros((len(A), len(B)))
-            for i in range(len(A)):
-                for j in range(len(B)):
-                    D[i, j] = ((A[i] - B[j]) ** 2).sum()
-            return D
-    ''', '''
-        def sq_dist(A, B):   # sums over the wrong axis
-            return ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=1)
-    ''', '''
-        import numpy as np
-
-        def sq_dist(A, B):   # distances, not squared distances
-            return np.sqrt(((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=-1))
-    ''', '''
-        def sq_dist(A, B):   # forgets the square
-            return (A[:, None, :] - B[None, :, :]).sum(axis=-1)
-    ''', Mistake('''
-        import numpy as np
-
-        def sq_dist(A, B):   # one loop over the rows of A, through a list
-            return np.array([((a - B) ** 2).sum(axis=1) for a in A.tolist()])
-    ''', says="walks through the rows"), Mistake('''
-        import numpy as np
-
-        def sq_dist(A, B):   # the loop hidden behind a plain view of the array
-            A = A.view(np.ndarray)
-            return np.array([[((A[i:i + 1] - B[j:j + 1]) ** 2).sum() for j in range(len(B))]
-                             for i in range(len(A))])
-    ''', says="walks through the rows")],
+    mistakes=[Mistake("import numpy as np\ndef sq_dist(A, B):\n" + body, says=says)
+              for body, says in [
+                  ("    D = np.zeros((len(A), len(B)))   # right numbers, but still the double loop\n"
+                   "    for i in range(len(A)):\n        for j in range(len(B)):\n"
+                   "            D[i, j] = ((A[i] - B[j]) ** 2).sum()\n    return D",
+                   "walks through the rows"),
+                  ("    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=1)", "should be ("),
+                  ("    return np.sqrt(((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=-1))",
+                   "you return distances"),
+                  ("    return (A[:, None, :] - B[None, :, :]).sum(axis=-1)", "the numbers differ"),
+                  ("    return np.array([((a - B) ** 2).sum(axis=1) for a in A.tolist()])",
+                   "walks through the rows"),
+                  ("    A = A.view(np.ndarray)\n"
+                   "    return np.array([[((A[i:i + 1] - B[j:j + 1]) ** 2).sum() for j in range(len(B))]\n"
+                   "                     for i in range(len(A))])", "walks through the rows"),
+                  ("    return ((A[None, :, :] - B[:, None, :]) ** 2).sum(axis=-1)", "the transpose"),
+                  ("    return ((A[:, None, :] - B[None, :, :]) ** 2).mean(axis=-1)", "not average"),
+                  ("    return ((A[:, None, :] - B[None, :, :]) ** 2).sum()", "one entry per pair"),
+              ]],
 )
 
 
@@ -318,6 +317,9 @@ def _test_grad_w(grad_w) -> Optional[str]:
         got = _as_array(run(grad_w, x, w, g, what="grad_w(x, w, g)"), "grad_w(x, w, g)")
         where = f"with x of shape {x.shape}"
         if got.shape != want.shape:
+            if got.shape == x.shape and np.allclose(got, g[:, None] * w, rtol=1e-9, atol=1e-12):
+                return (f"{where} you returned shape {got.shape}: that is the gradient with "
+                        "respect to x, not w")
             if got.shape == x.shape:
                 return (f"{where} you returned shape {got.shape}, one gradient per use of w; "
                         "w was broadcast over the rows, so sum over them to get w's shape "
@@ -329,6 +331,8 @@ def _test_grad_w(grad_w) -> Optional[str]:
                         "every g[n] is 1: weight row n by g[n] (the chain rule)")
             if n > 1 and np.allclose(got * n, want, rtol=1e-9, atol=1e-12):
                 return f"{where} your answer is {n} times too small: sum over the rows, do not average"
+            if np.allclose(got, -want, rtol=1e-9, atol=1e-12):
+                return f"{where} your answer has the wrong sign"
             return f"{where} the shape is right but the numbers are not"
     return None
 
@@ -346,17 +350,15 @@ grad_w = Exercise(
         def grad_w(x, w, g):
             return (g[:, None] * x).sum(axis=0)   # the same as x.T @ g
     ''',
-    mistakes=['''
-        def grad_w(x, w, g):   # one gradient per use, not summed back to w's shape
-            return g[:, None] * x
-    ''', '''
-        def grad_w(x, w, g):   # forgets the incoming gradient g
-            return x.sum(axis=0)
-    ''', '''
-        def grad_w(x, w, g):   # averages over the rows
-            return (g[:, None] * x).mean(axis=0)
-    ''', '''
-        def grad_w(x, w, g):   # the gradient with respect to x, not w
-            return g[:, None] * w
-    '''],
+    mistakes=[Mistake(f"def grad_w(x, w, g):\n    return {body}", says=says)
+              for body, says in [
+                  ("g[:, None] * x", "one gradient per use of w"),
+                  ("x.sum(axis=0)", "right only when every g[n] is 1"),
+                  ("(g[:, None] * x).mean(axis=0)", "do not average"),
+                  ("x.T @ g / len(g)", "do not average"),
+                  ("g[:, None] * w", "the gradient with respect to x"),
+                  ("-(x.T @ g)", "the wrong sign"),
+                  ("(g[:, None] * x).sum(axis=1)", "the gradient of w has w's shape"),
+                  ("g.sum() * x.sum(axis=0)", "the shape is right but the numbers are not"),
+              ]],
 )
