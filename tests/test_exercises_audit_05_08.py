@@ -1,0 +1,412 @@
+"""The exercises of notebooks 05-08 tried as a newcomer would: correct answers written
+differently are accepted, silly answers get a short, true verdict (never the checker's own
+failure), and the causes the verdicts name are the real ones (the typical mistakes with
+their `says=` are checked for every exercise by tests/test_exercises.py)."""
+import math
+
+import numpy as np
+import pytest
+
+from grad.exercises import classification, define, more_ops, neurons, training
+
+MODULES = [more_ops, neurons, training, classification]
+EXERCISES = [(f"{m.__name__.rsplit('.', 1)[1]}.{name}", ex) for m in MODULES
+             for name, ex in vars(m).items() if type(ex).__name__ == "Exercise"]
+
+# ---- correct answers, written differently -----------------------------------------------------
+ACCEPTED = {
+    (more_ops, "exp_op"): ['''
+        def exp_op(x):
+            return x.exp()                      # the package's own operation
+    ''', '''
+        import math
+        def exp_op(x):
+            out = type(x)(math.exp(x.data), (x,), 'exp')
+            def _backward():
+                x.grad = x.grad + math.exp(x.data) * out.grad
+            out._backward = _backward
+            return out
+    '''],
+    (more_ops, "pow_op"): ['''
+        def pow_op(x, k):
+            return x ** k
+    ''', '''
+        def pow_op(x, k):
+            out = type(x)(x.data ** k, (x,), 'pow')
+            def _backward():
+                x.grad += k * out.data / x.data * out.grad    # x**k / x = x**(k-1)
+            out._backward = _backward
+            return out
+    '''],
+    (more_ops, "sigmoid_op"): ['''
+        def sigmoid_op(x):
+            return 1 / (1 + (-x).exp())         # a composite: backward runs through exp and /
+    ''', '''
+        def sigmoid_op(x):
+            return (1 + (-x).exp()) ** -1
+    ''', '''
+        def sigmoid_op(x):
+            return 0.5 * ((0.5 * x).tanh() + 1)  # sigmoid written with tanh
+    ''', '''
+        import math
+        def sigmoid_op(x):
+            s = 1 / (1 + math.exp(-x.data))
+            out = type(x)(s, (x,), 'sigmoid')
+            def _backward():
+                x.grad += s * (1 - s) * out.grad
+            out._backward = _backward
+            return out
+    '''],
+    (more_ops, "max_grad_error"): ['''
+        import numpy as np
+        from grad import Value
+        from grad.check import numerical_grad
+        def max_grad_error(f, xs, h=1e-6):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            numeric = numerical_grad(f, *[Value(x) for x in xs], h=h)
+            return np.max(np.abs(np.array([v.grad for v in values]) - np.array(numeric)))
+    ''', '''
+        from grad import Value
+        def max_grad_error(f, xs, h=1e-5):
+            values = [Value(x) for x in xs]
+            f(*values).backward()
+            errors = []
+            for i in range(len(xs)):
+                up, down = list(xs), list(xs)
+                up[i] += h
+                down[i] -= h
+                slope = (f(*map(Value, up)).data - f(*map(Value, down)).data) / (2 * h)
+                errors.append(abs(slope - values[i].grad))
+            return max(errors)
+    '''],
+    (more_ops, "broken_ops"): ['''
+        from grad import Value
+        def broken_ops(ops):
+            found = set()
+            for name, op in ops.items():
+                for x0 in (-1.3, 0.7, 2.2):
+                    x = Value(x0)
+                    op(x).backward()
+                    h = 1e-5
+                    slope = (op(Value(x0 + h)).data - op(Value(x0 - h)).data) / (2 * h)
+                    if abs(slope - x.grad) > 1e-4:
+                        found.add(name)
+            return found                        # a set of names
+    '''],
+    (neurons, "neuron"): ['''
+        import random
+        from grad import Value
+        class TanhNeuron:
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+            def __call__(self, x):
+                total = self.b
+                for wi, xi in zip(self.w, x):
+                    total = total + wi * xi
+                return total.tanh()
+    ''', '''
+        import random
+        import grad
+        from grad import Value
+        class TanhNeuron:
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+            def __call__(self, x):
+                return grad.weighted_sum(self.w, x, self.b).tanh()
+    '''],
+    (neurons, "count"): ['''
+        def count_parameters(nin, nouts):
+            total = 0
+            for nout in nouts:
+                total += nout * nin + nout
+                nin = nout
+            return total
+    ''', '''
+        import numpy as np
+        def count_parameters(nin, nouts):
+            sizes = np.array([nin] + list(nouts))
+            return np.sum((sizes[:-1] + 1) * sizes[1:])
+    '''],
+    (neurons, "layer_parameters"): ['''
+        from grad.nn import Neuron as PackageNeuron
+        class TanhLayer:
+            def __init__(self, nin, nout):
+                self.neurons = [PackageNeuron(nin, activation="tanh") for _ in range(nout)]
+            def parameters(self):
+                params = []
+                for n in self.neurons:
+                    params.extend(n.parameters())
+                return params
+    ''', '''
+        from grad.nn import Neuron as PackageNeuron
+        class TanhLayer:
+            def __init__(self, nin, nout):
+                self.neurons = [PackageNeuron(nin, activation="tanh") for _ in range(nout)]
+            def parameters(self):
+                return sum((n.parameters() for n in self.neurons), [])
+    '''],
+    (neurons, "mlp_call"): ['''
+        from functools import reduce
+        from grad.nn import Layer as PackageLayer
+        class MyMLP:
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [PackageLayer(sizes[i], sizes[i + 1],
+                                            activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+            def __call__(self, x):
+                return reduce(lambda h, layer: layer(h), self.layers, x)
+    '''],
+    (training, "mse"): ['''
+        def mse(preds, targets):
+            return sum((y - p) * (y - p) for p, y in zip(preds, targets)) * (1 / len(preds))
+    ''', '''
+        def mse(preds, targets):
+            total = 0
+            for p, y in zip(preds, targets):
+                total = total + (p - y) ** 2
+            return total / len(targets)
+    '''],
+    (training, "gd_step"): ['''
+        def gd_step(params, lr):
+            for i in range(len(params)):
+                params[i].data = params[i].data - lr * params[i].grad
+    '''],
+    (training, "train"): ['''
+        def train(model, xs, ys, steps, lr):
+            losses = []
+            for _ in range(steps):
+                loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
+                losses.append(loss.data)
+                for p in model.parameters():
+                    p.grad = 0.0
+                loss.backward()
+                for p in model.parameters():
+                    p.data += -lr * p.grad
+            return losses
+    '''],
+    (training, "pick_lr"): ['''
+        def pick_lr(xs):
+            return 0.5 / (sum(x * x for x in xs) / len(xs))     # the same 1 / curvature
+    ''', '''
+        import numpy as np
+        def pick_lr(xs):
+            return 0.8 / (2 * np.mean(np.square(xs)))           # a little below 1 / c
+    ''', '''
+        def pick_lr(xs):
+            return 1.3 / (2 * sum(x * x for x in xs) / len(xs))  # above 1 / c, below 2 / c
+    '''],
+    (classification, "hinge_one"): ['''
+        def hinge_one(score, label):
+            return (-label * score + 1).relu()
+    ''', '''
+        def hinge_one(score, label):
+            return (1 - score * label).relu()
+    '''],
+    (classification, "bce_from_prob"): ['''
+        import math
+        def bce_from_prob(p, y):
+            return -math.log(p) if y == 1 else -math.log(1 - p)
+    ''', '''
+        import numpy as np
+        def bce_from_prob(p, y):
+            return -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    '''],
+    (classification, "accuracy01"): ['''
+        import numpy as np
+        def accuracy01(logits, labels):
+            return np.mean((np.array(logits) > 0) == np.array(labels))
+    ''', '''
+        def accuracy01(logits, labels):
+            return sum(int(z > 0) == y for z, y in zip(logits, labels)) / len(logits)
+    '''],
+    (classification, "stable_softmax"): ['''
+        import math
+        def stable_softmax(scores):
+            m = max(scores)
+            lse = m + math.log(sum(math.exp(s - m) for s in scores))
+            return [math.exp(s - lse) for s in scores]
+    ''', '''
+        import numpy as np
+        def stable_softmax(scores):
+            e = np.exp(np.array(scores) - np.max(scores))
+            return list(e / e.sum())
+    '''],
+    (classification, "predict_class"): ['''
+        def predict_class(scores):
+            return scores.index(max(scores))
+    ''', '''
+        def predict_class(scores):
+            return max(range(len(scores)), key=scores.__getitem__)
+    ''', '''
+        import numpy as np
+        def predict_class(scores):
+            return np.argmax(scores)
+    ''', '''
+        def predict_class(scores):
+            best, best_score = 0, scores[0]
+            for k, s in enumerate(scores):
+                if s > best_score:
+                    best, best_score = k, s
+            return best
+    '''],
+}
+ACCEPTED_IDS = [f"{m.__name__.rsplit('.', 1)[1]}.{name}" for m, name in ACCEPTED]
+
+
+def test_every_exercise_has_accepted_alternatives():
+    assert sorted(ACCEPTED_IDS) == sorted(name for name, _ in EXERCISES)
+
+
+@pytest.mark.parametrize("key", list(ACCEPTED), ids=ACCEPTED_IDS)
+def test_correct_answers_written_differently_are_accepted(key):
+    module, name = key
+    ex = getattr(module, name)
+    for code in ACCEPTED[key]:
+        assert ex.verdict(define(code, ex.answer_name)) is None, code
+
+
+# ---- silly answers --------------------------------------------------------------------------
+def _silly(ex):
+    yield "a string", "exp_op"
+    yield "None returned", lambda *a, **k: None
+    yield "a huge number returned", lambda *a, **k: 1e308
+    yield "no arguments taken", lambda: 1.0
+    yield "a string returned", lambda *a, **k: "0.5"
+    yield "a class where a function is asked", type("Thing", (), {})
+
+
+@pytest.mark.parametrize("name, ex", EXERCISES, ids=[n for n, _ in EXERCISES])
+def test_silly_answers_get_a_short_true_verdict(name, ex, capsys):
+    for what, answer in _silly(ex):
+        problem = ex.verdict(answer)
+        assert problem is not None, f"{name} accepted {what}"
+        assert "the checker itself failed" not in problem, (what, problem)
+        assert len(problem) < 400, (what, problem)
+        if what == "no arguments taken":
+            assert ("takes 0 positional arguments" in problem if ex.answer_name.islower()
+                    else "pass the class itself" in problem), problem
+        ex.check(answer)
+        out = capsys.readouterr().out
+        assert out.startswith("❌") and ex.hint_text not in out and ex.code() not in out
+
+
+# ---- the causes named are the real ones -------------------------------------------------------
+def test_a_composite_sigmoid_is_not_told_it_cannot_reach_x():
+    cut_off = '''
+        import math
+        from grad import Value
+        def sigmoid_op(x):
+            inner = Value(1 + math.exp(-x.data))     # a node not linked to x
+            return 1 / inner
+    '''
+    problem = more_ops.sigmoid_op.verdict(define(cut_off, "sigmoid_op"))
+    assert "backward() would never reach x" in problem
+    half_composite = '''
+        def sigmoid_op(x):
+            return 1 / (1 + (-x).exp()) + 0 * x      # still a composite, still right
+    '''
+    assert more_ops.sigmoid_op.verdict(define(half_composite, "sigmoid_op")) is None
+
+
+def test_an_op_built_on_an_intermediate_node_is_accepted():
+    code = '''
+        def sigmoid_op(x):
+            e = (-x).exp()                              # e**-x, a node of its own
+            out = type(x)(1 / (1 + e.data), (e,), 'sigmoid')
+            def _backward():
+                e.grad += -out.data ** 2 * out.grad     # d/de 1/(1 + e) = -1/(1 + e)**2
+            out._backward = _backward
+            return out
+    '''
+    assert more_ops.sigmoid_op.verdict(define(code, "sigmoid_op")) is None
+    forgets_chain = code.replace("* out.grad", "")
+    assert "forgot to multiply by out.grad" in more_ops.sigmoid_op.verdict(
+        define(forgets_chain, "sigmoid_op"))
+
+
+@pytest.mark.parametrize("code, says", [
+    ("def accuracy01(logits, labels):\n"
+     "    return sum((z >= 0) == (y == 1) for z, y in zip(logits, labels)) / len(labels)",
+     "a logit of exactly 0 should predict class 0"),
+    ("def accuracy01(logits, labels):\n"
+     "    return 1 - sum((z > 0) == (y == 1) for z, y in zip(logits, labels)) / len(labels)",
+     "the error rate"),
+])
+def test_accuracy01_slips_are_not_blamed_on_signs(code, says):
+    problem = classification.accuracy01.verdict(define(code, "accuracy01"))
+    assert says in problem and "sign" not in problem
+
+
+def test_predict_class_one_based_is_not_called_the_smallest_score():
+    for code in ("def predict_class(scores):\n    return scores.index(max(scores)) + 1",
+                 "def predict_class(scores):\n"
+                 "    return max(range(1, len(scores) + 1), key=lambda k: scores[k - 1])"):
+        problem = classification.predict_class.verdict(define(code, "predict_class"))
+        assert "numbered from 0" in problem and "smallest" not in problem
+
+
+def test_neuron_slips_named_right():
+    base = '''
+        import random
+        from grad import Value
+        class TanhNeuron:
+            def __init__(self, nin):
+                self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+                self.b = Value(0.0)
+            def __call__(self, x):
+                z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+                return {}
+    '''
+    relu = neurons.neuron.verdict(define(base.format("z.relu()"), "TanhNeuron"))
+    assert "ReLU" in relu and "missing" not in relu
+    sigmoid = neurons.neuron.verdict(define(base.format("z.sigmoid()"), "TanhNeuron"))
+    assert "sigmoid" in sigmoid and "missing" not in sigmoid
+
+
+def test_counting_neurons_is_not_called_weights_only():
+    problem = neurons.count.verdict(lambda nin, nouts: sum(nouts))
+    assert "the number of neurons" in problem and "weights only" not in problem
+
+
+def test_a_loop_without_learning_rate_is_not_told_to_subtract():
+    code = '''
+        def train(model, xs, ys, steps, lr):
+            losses = []
+            for _ in range(steps):
+                loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= 10 * lr * p.grad           # a step 10 times too big
+                losses.append(loss.data)
+            return losses
+    '''
+    problem = training.train.verdict(define(code, "train"))
+    assert "subtract" not in problem and "uphill" not in problem
+
+
+def test_a_wrong_first_loss_is_not_always_blamed_on_the_order():
+    code = '''
+        def train(model, xs, ys, steps, lr):
+            losses = []
+            for _ in range(steps):
+                loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys)) / len(ys)
+                model.zero_grad()
+                loss.backward()
+                for p in model.parameters():
+                    p.data -= lr * p.grad
+                losses.append(abs(loss.data - 0.01))     # some other number
+            return losses
+    '''
+    problem = training.train.verdict(define(code, "train"))
+    assert problem.startswith("the first loss is") and "before updating" not in problem
+
+
+def test_infinite_or_huge_losses_are_refused_by_the_answers_fault():
+    assert "checker" not in classification.bce_from_prob.verdict(lambda p, y: math.inf)
+    assert "checker" not in classification.bce_from_prob.verdict(lambda p, y: np.float64(1e308))
