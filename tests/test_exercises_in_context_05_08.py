@@ -112,6 +112,9 @@ def test_notebook_05_solutions_work_with_the_notebooks_own_value():
     assert ns["max_grad_error"](lambda a, b: ns["sigmoid_op"](a) * b, [0.3, -1.2]) < 1e-6
     assert ns["max_grad_error"](lambda a: ns["pow_forgets_k"](a, 3), [1.5]) > 1
     assert ns["broken_ops"]({"square": square, "exp": ns["exp_op"]}) == []
+    # what the exercise's text promises
+    assert ns["broken_ops"]({"tanh": Value.tanh, "exp": Value.exp}) == []
+    assert ns["broken_ops"]({"bad": ns["exp_broken"], "exp": Value.exp}) == ["bad"]
 
 
 def test_notebook_06_solutions_leave_the_learners_classes_alone():
