@@ -226,3 +226,14 @@ def test_multiply_without_a_graph_is_told_so():
         out._backward = _backward
         return out
     assert "out._prev should be (a, b)" in autograd.multiply.verdict(multiply)
+
+
+def test_floor_division_is_not_told_that_it_ignores_h():
+    problem = derivatives.backward_slope.verdict(lambda f, x, h: (f(x) - f(x - h)) // h)
+    assert "does not change with h" not in problem and "but the secant" in problem, problem
+
+
+def test_an_answer_slightly_off_is_not_said_to_be_a_numerical_difference():
+    import math
+    problem = backprop_by_hand.dtanh.verdict(lambda n: 1 - math.tanh(n) ** 2 + 1e-9)
+    assert "like a numerical estimate" in problem and "that is a numerical" not in problem

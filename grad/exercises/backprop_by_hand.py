@@ -214,8 +214,8 @@ def _test_dtanh(dtanh: Any) -> Optional[str]:
             # A numerical difference lands within about 1e-10 of the slope; the formula
             # within about 1e-16.
             return (f"dtanh({n}) = {got!r} is close to the slope but not exact "
-                    f"({abs(got - (1 - t * t)):.1e} off): that is a numerical estimate. Use "
-                    "the formula for tanh's derivative instead")
+                    f"({abs(got - (1 - t * t)):.1e} off), like a numerical estimate: the "
+                    "formula for tanh's derivative is exact up to rounding")
         if _near(got, 1 - t):
             return f"dtanh({n}) = {got:.6f} is 1 - tanh(n): the tanh should be squared"
         if _near(got, 1 - n * n):
@@ -261,7 +261,7 @@ dtanh = Exercise(
         def dtanh(n):                      # a numerical difference, not the formula
             h = 1e-6
             return (math.tanh(n + h) - math.tanh(n - h)) / (2 * h)
-    ''', says="numerical estimate"), Mistake('''
+    ''', says="like a numerical estimate"), Mistake('''
         import math
 
         def dtanh(n):

@@ -54,11 +54,12 @@ def _test_backward_slope(backward_slope):
     for value, message in slips.items():
         if close(got, value, rel=1e-9):
             return f"for f(x) = x², x = 2, h = 0.25 you returned {got:g}: {message}."
-    other = number(run(backward_slope, _square, 2.0, 0.5, what="backward_slope(f, 2.0, 0.5)"),
-                   "backward_slope(f, 2.0, 0.5)")
-    if close(got, other, rel=1e-9) and not close(got, 2 * 2.0 - 0.25, rel=1e-6):
-        return (f"for f(x) = x² at x = 2 you returned {got:.6g} with h = 0.25 and "
-                f"{other:.6g} with h = 0.5: the answer does not change with h. Use the h "
+    # Does the answer depend on h? (f = 3x² − 4x + 5 at x = 2: the slopes are 8 − 3h.)
+    one, two = (number(run(backward_slope, _lesson_f, 2.0, h, what=f"backward_slope(f, 2.0, {h})"),
+                       f"backward_slope(f, 2.0, {h})") for h in (0.25, 0.5))
+    if close(one, two, rel=1e-9):
+        return (f"for f(x) = 3x² − 4x + 5 at x = 2 you returned {one:.6g} with h = 0.25 and "
+                f"{two:.6g} with h = 0.5: the answer does not change with h. Use the h "
                 "you are given")
     for name, f, exact in _BACKWARD_CASES:
         for x in (2.0, -1.5, 0.3):
