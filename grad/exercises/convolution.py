@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grad.exercises import Exercise, allclose, array, function, run, whole
+from grad.exercises import Exercise, Mistake, allclose, array, function, run, whole
 from grad.tensor import Tensor
 from grad.tensor import functional as F
 
@@ -14,6 +14,11 @@ def _as_array(out, what: str) -> np.ndarray:
     return array(out, what, ndim=2)
 
 
+def _count(n: int) -> str:
+    """A whole number for a message: in full unless it is huge."""
+    return str(n) if abs(n) < 10 ** 12 else f"{n:.3e}"
+
+
 # ---- 1. the output size of a convolution ----------------------------------------------------
 SIZE_CASES = [  # (size, kernel, padding, stride)
     (28, 5, 2, 1), (8, 3, 1, 1), (8, 3, 0, 1), (28, 5, 0, 1), (32, 3, 1, 2), (7, 3, 0, 2),
@@ -21,27 +26,38 @@ SIZE_CASES = [  # (size, kernel, padding, stride)
 ]
 
 
+# The typical slips as formulas, with what to tell the learner whose answer follows one of
+# them (and no other) in every case.
+_SIZE_SLIPS = {
+    "padding adds p rows at the top *and* p at the bottom":
+        lambda n, k, p, s: (n + p - k) // s + 1,
+    "count the first window too: the kernel's first position is one more than the number of "
+    "steps it takes": lambda n, k, p, s: (n + 2 * p - k) // s,
+    "the stride divides the number of steps": lambda n, k, p, s: n + 2 * p - k + 1,
+    "the padding is missing": lambda n, k, p, s: (n - k) // s + 1,
+    "the padding makes the input larger, not smaller": lambda n, k, p, s: (n - 2 * p - k) // s + 1,
+}
+
+
 def _test_conv_output_size(conv_output_size):
     function(conv_output_size, "conv_output_size")
+    got = []
     for n, k, p, s in SIZE_CASES:
+        shown = f"conv_output_size({n}, {k}, {p}, {s})"
+        got.append(whole(run(conv_output_size, n, k, p, s, what=shown), shown,
+                         advice="use // to divide"))
+    for (n, k, p, s), mine in zip(SIZE_CASES, got):
         want = (n + 2 * p - k) // s + 1
         # an independent check of the formula: the shape of a real convolution
         assert F.conv2d(Tensor(np.zeros((1, 1, n, n))), Tensor(np.zeros((1, 1, k, k))),
                         stride=s, padding=p).shape[2] == want
-        shown = f"conv_output_size({n}, {k}, {p}, {s})"
-        got = whole(run(conv_output_size, n, k, p, s, what=shown), shown,
-                    advice="use // to divide")
-        if got == want:
+        if mine == want:
             continue
-        if got == (n + p - k) // s + 1:
-            return (f"{shown} = {got}, but should be {want}: padding adds p rows at the top "
-                    "*and* p at the bottom, so it is 2 * p")
-        if got == (n + 2 * p - k) // s:
-            return (f"{shown} = {got}, but should be {want}: count the first window too "
-                    "(the + 1 in the formula)")
-        if got == n + 2 * p - k + 1:
-            return f"{shown} = {got}, but should be {want}: the stride divides the number of steps"
-        return f"{shown} = {got}, but (H + 2p - k) // s + 1 = {want}"
+        said = (f"conv_output_size({n}, {k}, {p}, {s}) = {_count(mine)}, but a {k}x{k} convolution with "
+                f"padding {p} and stride {s} over {n} rows gives {want} rows")
+        fits = [message for message, formula in _SIZE_SLIPS.items()
+                if all(x == formula(*case) for x, case in zip(got, SIZE_CASES))]
+        return f"{said}: {fits[0]}" if len(fits) == 1 else said
     return None
 
 
@@ -57,16 +73,19 @@ conv_output_size = Exercise(
         def conv_output_size(size, kernel, padding, stride):
             return (size + 2 * padding - kernel) // stride + 1
     ''',
-    mistakes=['''
-        def conv_output_size(size, kernel, padding, stride):
-            return (size + padding - kernel) // stride + 1   # padding on one side only
-    ''', '''
-        def conv_output_size(size, kernel, padding, stride):
-            return (size + 2 * padding - kernel) // stride   # forgot the first window
-    ''', '''
-        def conv_output_size(size, kernel, padding, stride):
-            return (size + 2 * padding - kernel) / stride + 1   # a float, and not floored
-    '''],
+    mistakes=[Mistake("def conv_output_size(size, kernel, padding, stride):\n    return " + body,
+                      says=says)
+              for body, says in [
+                  ("(size + padding - kernel) // stride + 1", "at the top *and* p at the bottom"),
+                  ("(size + 2 * padding - kernel) // stride", "count the first window too"),
+                  ("(size + 2 * padding - kernel + 1) // stride", ""),
+                  ("(size + 2 * padding - kernel) / stride + 1", "not a whole number"),
+                  ("size + 2 * padding - kernel + 1", "the stride divides"),
+                  ("(size - kernel) // stride + 1", "the padding is missing"),
+                  ("(size - 2 * padding - kernel) // stride + 1", "larger, not smaller"),
+                  ("(size + 2 * padding - kernel) // stride - 1", ""),
+                  ("round((size + 2 * padding - kernel) / stride) + 1", ""),
+              ]],
 )
 
 
@@ -74,26 +93,35 @@ conv_output_size = Exercise(
 PARAM_CASES = [(1, 16, 3), (16, 32, 3), (3, 64, 7), (64, 64, 1), (2, 5, 4), (1, 1, 5)]
 
 
+_PARAM_SLIPS = {
+    "each output channel also has a bias": lambda i, o, k: o * i * k * k,
+    "a kernel spans every input channel": lambda i, o, k: o * k * k + o,
+    "a k x k kernel has k * k weights": lambda i, o, k: o * i * k + o,
+    "there is one bias per output channel, not per input channel":
+        lambda i, o, k: o * i * k * k + i,
+    "there is one bias per output channel, not one for the whole layer":
+        lambda i, o, k: o * i * k * k + 1,
+    "that is one kernel's parameters; the layer has one kernel per output channel":
+        lambda i, o, k: i * k * k + 1,
+}
+
+
 def _test_conv_params(conv_params):
     function(conv_params, "conv_params")
     from grad.tensor import nn
+    got = []
     for c_in, c_out, k in PARAM_CASES:
+        shown = f"conv_params({c_in}, {c_out}, {k})"
+        got.append(whole(run(conv_params, c_in, c_out, k, what=shown), shown))
+    for (c_in, c_out, k), mine in zip(PARAM_CASES, got):
         layer = nn.Conv2d(c_in, c_out, k)
         want = sum(p.size for p in layer.parameters())   # counted on a real layer
-        assert want == c_out * c_in * k * k + c_out
-        shown = f"conv_params({c_in}, {c_out}, {k})"
-        got = whole(run(conv_params, c_in, c_out, k, what=shown), shown)
-        if got == want:
+        if mine == want:
             continue
-        if got == c_out * c_in * k * k:
-            return (f"{shown} = {got}, but should be {want}: each output channel also has a "
-                    "bias, one number per output channel")
-        if got == c_out * k * k + c_out:
-            return (f"{shown} = {got}, but should be {want}: a kernel spans every input "
-                    f"channel, so it has in_channels * k * k = {c_in * k * k} weights")
-        if got == c_out * c_in * k + c_out:
-            return f"{shown} = {got}, but should be {want}: a k x k kernel has k * k weights"
-        return f"{shown} = {got}, but out * in * k * k + out = {want}"
+        said = f"conv_params({c_in}, {c_out}, {k}) = {_count(mine)}, but nn.Conv2d({c_in}, {c_out}, {k}) has {want}"
+        fits = [message for message, formula in _PARAM_SLIPS.items()
+                if all(x == formula(*case) for x, case in zip(got, PARAM_CASES))]
+        return f"{said}: {fits[0]}" if len(fits) == 1 else said
     return None
 
 
@@ -109,17 +137,26 @@ conv_params = Exercise(
         def conv_params(in_channels, out_channels, k):
             return out_channels * in_channels * k * k + out_channels
     ''',
-    mistakes=['''
-        def conv_params(in_channels, out_channels, k):
-            return out_channels * in_channels * k * k   # forgot the bias
-    ''', '''
-        def conv_params(in_channels, out_channels, k):
-            return out_channels * k * k + out_channels   # forgot the input channels
-    '''],
+    mistakes=[Mistake("def conv_params(in_channels, out_channels, k):\n    return " + body,
+                      says=says)
+              for body, says in [
+                  ("out_channels * in_channels * k * k", "also has a bias"),
+                  ("out_channels * k * k + out_channels", "spans every input channel"),
+                  ("out_channels * in_channels * k + out_channels", "has k * k weights"),
+                  ("out_channels * in_channels * k * k + in_channels", "not per input channel"),
+                  ("out_channels * in_channels * k * k + 1", "not one for the whole layer"),
+                  ("in_channels * k * k + 1", "one kernel per output channel"),
+                  ("str(out_channels * in_channels * k * k + out_channels)", "is the string"),
+              ]],
 )
 
 
 # ---- 3. a naive single-channel cross-correlation, with a stride -----------------------------
+_CORR_LOOP = ("import numpy as np\ndef corr2d_strided(x, w, stride=1):\n    H, W = x.shape\n"
+              "    kh, kw = w.shape\n    out = np.zeros(({rows}, {cols}))\n"
+              "    for i in range(out.shape[0]):\n        for j in range(out.shape[1]):\n"
+              "            out[i, j] = {cell}\n    return out")
+_ROWS, _COLS = "(H - kh) // stride + 1", "(W - kw) // stride + 1"
 def _corr_cases():
     rng = np.random.default_rng(12)
     cases = [((5, 5), (3, 3), 1), ((6, 4), (2, 3), 1), ((7, 7), (3, 3), 2), ((4, 6), (1, 2), 1),
@@ -145,8 +182,7 @@ def _test_corr2d_strided(corr2d_strided):
             hint = ""
             if got.shape == _sliding_reference(x, w, 1).shape:
                 hint = ": with a stride the kernel jumps s pixels, so there are fewer positions"
-            return (f"{shown} has shape {got.shape}, but should be {want.shape}, "
-                    f"((H - kh) // stride + 1, (W - kw) // stride + 1){hint}")
+            return f"{shown} has shape {got.shape}, but should be {want.shape}{hint}"
         if allclose(got, want, rtol=1e-5, atol=1e-8):
             continue
         if allclose(got, _sliding_reference(x, w[::-1, ::-1], s), rtol=1e-5, atol=1e-8):
@@ -155,9 +191,12 @@ def _test_corr2d_strided(corr2d_strided):
         if w.shape[0] == w.shape[1] and allclose(got, _sliding_reference(x, w.T, s),
                                                  rtol=1e-5, atol=1e-8):
             return "your answer uses the kernel transposed: pair x[i*s + a, j*s + b] with w[a, b]"
-        return (f"{shown} differs from conv2d's result (first row {np.round(got[0], 4).tolist()}, "
-                f"should be {np.round(want[0], 4).tolist()}); output (i, j) is the window whose "
-                "top-left corner is x[i * stride, j * stride]")
+        if allclose(got * w.size, want, rtol=1e-5, atol=1e-8):
+            return (f"{shown} is {w.size} times too small: your windows average the products; "
+                    "cross-correlation adds them up")
+        i, j = np.argwhere(~np.isclose(got, want, rtol=1e-5, atol=1e-8))[0]
+        return (f"{shown} differs from conv2d's result: entry ({i}, {j}) is {got[i, j]:.4f}, "
+                f"but should be {want[i, j]:.4f}")
     return None
 
 
@@ -182,39 +221,23 @@ corr2d_strided = Exercise(
                     out[i, j] = (x[r:r + kh, c:c + kw] * w).sum()
             return out
     ''',
-    mistakes=['''
-        import numpy as np
-        def corr2d_strided(x, w, stride=1):   # a true convolution: the kernel is flipped
-            H, W = x.shape
-            kh, kw = w.shape
-            out = np.zeros(((H - kh) // stride + 1, (W - kw) // stride + 1))
-            for i in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    r, c = i * stride, j * stride
-                    out[i, j] = (x[r:r + kh, c:c + kw] * w[::-1, ::-1]).sum()
-            return out
-    ''', '''
-        import numpy as np
-        def corr2d_strided(x, w, stride=1):   # the stride is ignored
-            H, W = x.shape
-            kh, kw = w.shape
-            out = np.zeros((H - kh + 1, W - kw + 1))
-            for i in range(H - kh + 1):
-                for j in range(W - kw + 1):
-                    out[i, j] = (x[i:i + kh, j:j + kw] * w).sum()
-            return out
-    ''', '''
-        import numpy as np
-        def corr2d_strided(x, w, stride=1):   # the right size, but windows one pixel apart
-            H, W = x.shape
-            kh, kw = w.shape
-            out = np.zeros(((H - kh) // stride + 1, (W - kw) // stride + 1))
-            for i in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    out[i, j] = (x[i:i + kh, j:j + kw] * w).sum()
-            return out
-    '''],
+    mistakes=[Mistake(_CORR_LOOP.format(rows=rows, cols=cols, cell=cell), says=says)
+              for rows, cols, cell, says in [
+                  (_ROWS, _COLS, "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w[::-1, ::-1]).sum()",
+                   "flips the kernel"),
+                  ("H - kh + 1", "W - kw + 1", "(x[i:i + kh, j:j + kw] * w).sum()",
+                   "with a stride the kernel jumps"),
+                  (_ROWS, _COLS, "(x[i:i + kh, j:j + kw] * w).sum()", "differs from conv2d's result"),
+                  (_ROWS, _COLS, "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).mean()",
+                   "times too small"),
+                  (_ROWS, _COLS, "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w.T).sum() "
+                   "if kh == kw else 0.0", "the kernel transposed"),
+                  ("(H - kh) // stride", "(W - kw) // stride",
+                   "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).sum()", "but should be ("),
+              ]],
 )
+
+
 
 
 # ---- 4. max pooling 2x2 ---------------------------------------------------------------------
@@ -242,8 +265,14 @@ def _test_max_pool_2x2(max_pool_2x2):
         mean = x.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
         if allclose(got, mean, rtol=1e-5, atol=1e-8):
             return "that is average pooling: keep the largest entry of each window, not the mean"
-        return (f"{shown}: first entry {got.flat[0]:.4f}, but the largest of x[0:2, 0:2] is "
-                f"{want.flat[0]:.4f}")
+        blocks = x.reshape(h // 2, 2, w // 2, 2)
+        if allclose(got, blocks.min(axis=(1, 3)), rtol=1e-5, atol=1e-8):
+            return "that is the smallest entry of each window; max pooling keeps the largest"
+        if allclose(got, blocks.sum(axis=(1, 3)), rtol=1e-5, atol=1e-8):
+            return "that is the sum of each window; max pooling keeps its largest entry"
+        i, j = np.argwhere(~np.isclose(got, want, rtol=1e-5, atol=1e-8))[0]
+        return (f"{shown}: entry ({i}, {j}) is {got[i, j]:.4f}, but the largest of "
+                f"x[{2 * i}:{2 * i + 2}, {2 * j}:{2 * j + 2}] is {want[i, j]:.4f}")
     return None
 
 
@@ -265,22 +294,27 @@ max_pool_2x2 = Exercise(
                     out[i, j] = x[2 * i:2 * i + 2, 2 * j:2 * j + 2].max()
             return out
     ''',
-    mistakes=['''
-        import numpy as np
-        def max_pool_2x2(x):   # average pooling
-            H, W = x.shape
-            return x.reshape(H // 2, 2, W // 2, 2).mean(axis=(1, 3))
-    ''', '''
-        import numpy as np
-        def max_pool_2x2(x):   # stride 1: the windows overlap
-            H, W = x.shape
-            return np.array([[x[i:i + 2, j:j + 2].max() for j in range(W - 1)]
-                             for i in range(H - 1)])
-    '''],
+    mistakes=[Mistake("import numpy as np\ndef max_pool_2x2(x):\n    H, W = x.shape\n" + body,
+                      says=says)
+              for body, says in [
+                  ("    return x.reshape(H // 2, 2, W // 2, 2).mean(axis=(1, 3))", "average pooling"),
+                  ("    return np.array([[x[i:i + 2, j:j + 2].max() for j in range(W - 1)]\n"
+                   "                     for i in range(H - 1)])", "do not overlap"),
+                  ("    return x.reshape(H // 2, 2, W // 2, 2).min(axis=(1, 3))", "the smallest entry"),
+                  ("    return x.reshape(H // 2, 2, W // 2, 2).sum(axis=(1, 3))", "the sum of each window"),
+                  ("    return np.maximum(x.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3)), 0)",
+                   "but the largest of"),
+                  ("    return x.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3)).T", "entry (0, 1)"),
+                  ("    return x[::2, ::2]", "but the largest of"),
+              ]],
 )
 
 
-# ---- 5. where max pooling sends the gradient -------------------------------------------------
+# ---- 5. where max pooling sends the gradient
+_GRAD_LOOP = ("import numpy as np\ndef max_pool_grad(x):\n    g = np.zeros_like(x, dtype=float)\n"
+              "    for i in range(0, x.shape[0], 2):\n        for j in range(0, x.shape[1], 2):\n")
+
+
 def _grad_cases():
     rng = np.random.default_rng(5)
     cases = [np.array([[1.0, 3.0, 2.0, 0.0], [3.0, 2.0, 1.0, 5.0],
@@ -319,7 +353,14 @@ def _test_max_pool_grad(max_pool_grad):
         if allclose(got, t.grad[0, 0][::-1, ::-1], rtol=1e-5, atol=1e-8):
             return (f"{shown}: with ties your answer picks the last maximum of a window; the "
                     "gradient goes to the first one, reading the window row by row")
-        return f"{shown} returned {got.tolist()}, but should be {want.tolist()}"
+        if allclose(got, want * x, rtol=1e-5, atol=1e-8):
+            return (f"{shown}: your answer puts the entry's value where the gradient goes; the "
+                    "gradient passed on to the kept entry is 1 (the output's own gradient)")
+        r, c = (int(k) - int(k) % 2 for k in np.argwhere(~np.isclose(got, want, rtol=1e-5, atol=1e-8))[0])
+        window = x[r:r + 2, c:c + 2].astype(int).tolist()
+        yours = np.round(got[r:r + 2, c:c + 2], 4).tolist()
+        return (f"{shown}: in the window at rows {r}:{r + 2}, columns {c}:{c + 2} ({window}) "
+                f"your gradient is {yours}, not max_pool2d's")
     return None
 
 
@@ -341,34 +382,19 @@ max_pool_grad = Exercise(
                     g[i + a, j + b] = 1.0
             return g
     ''',
-    mistakes=['''
-        import numpy as np
-        def max_pool_grad(x):   # every tied maximum gets the gradient
-            g = np.zeros_like(x, dtype=float)
-            for i in range(0, x.shape[0], 2):
-                for j in range(0, x.shape[1], 2):
-                    window = x[i:i + 2, j:j + 2]
-                    g[i:i + 2, j:j + 2] = window == window.max()
-            return g
-    ''', '''
-        import numpy as np
-        def max_pool_grad(x):   # the gradient shared among ties, like Tensor.max
-            g = np.zeros_like(x, dtype=float)
-            for i in range(0, x.shape[0], 2):
-                for j in range(0, x.shape[1], 2):
-                    window = x[i:i + 2, j:j + 2]
-                    winners = window == window.max()
-                    g[i:i + 2, j:j + 2] = winners / winners.sum()
-            return g
-    ''', '''
-        import numpy as np
-        def max_pool_grad(x):   # the last maximum instead of the first
-            g = np.zeros_like(x, dtype=float)
-            for i in range(0, x.shape[0], 2):
-                for j in range(0, x.shape[1], 2):
-                    flat = x[i:i + 2, j:j + 2].ravel()
-                    k = 3 - int(flat[::-1].argmax())
-                    g[i + k // 2, j + k % 2] = 1.0
-            return g
-    '''],
+    mistakes=[Mistake(_GRAD_LOOP + body + "\n    return g", says=says)
+              for body, says in [
+                  ("            window = x[i:i + 2, j:j + 2]\n"
+                   "            g[i:i + 2, j:j + 2] = window == window.max()", "gives 1 to every maximum"),
+                  ("            window = x[i:i + 2, j:j + 2]\n            winners = window == window.max()\n"
+                   "            g[i:i + 2, j:j + 2] = winners / winners.sum()", "shares the gradient"),
+                  ("            flat = x[i:i + 2, j:j + 2].ravel()\n            k = 3 - int(flat[::-1].argmax())\n"
+                   "            g[i + k // 2, j + k % 2] = 1.0", "picks the last maximum"),
+                  ("            a, b = divmod(int(x[i:i + 2, j:j + 2].argmax()), 2)\n"
+                   "            g[i + a, j + b] = x[i + a, j + b]", "the entry's value"),
+                  ("            a, b = divmod(int(x[i:i + 2, j:j + 2].argmax()), 2)\n"
+                   "            g[i + b, j + a] = 1.0", "not max_pool2d's"),
+                  ("            g[i, j] = 1.0", "not max_pool2d's"),
+              ]] + [Mistake(_GRAD_LOOP + "            g[i, j] = 1.0\n    return g[::2, ::2]",
+                            says="the gradient has the shape of x")],
 )
