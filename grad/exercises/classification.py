@@ -77,15 +77,20 @@ BCE_CASES = [(0.9, 1), (0.9, 0), (0.2, 1), (0.5, 0), (0.01, 0), (0.75, 1)]
 
 def _test_bce_from_prob(bce_from_prob):
     function(bce_from_prob, "bce_from_prob")
+    passed_label_1 = False
     for p, y in BCE_CASES:
         want = -(y * math.log(p) + (1 - y) * math.log(1 - p))
         shown = f"bce_from_prob({p}, {y})"
         got = number(run(bce_from_prob, p, y, what=shown), shown)
         if close(got, want):
+            passed_label_1 = passed_label_1 or y == 1
             continue
         if close(got, -want):
             return (f"{shown} = {got:.4f}, a negative loss: the logarithm of a probability is "
                     f"negative, so put a minus sign in front (should be {want:.4f})")
+        if y == 0 and passed_label_1 and close(got, -math.log(p)):
+            return (f"{shown} = {got:.4f}, which is -log(p), the loss for a label 1; a label 0 "
+                    f"pays -log(1 - p) (should be {want:.4f})")
         swapped = -(y * math.log(1 - p) + (1 - y) * math.log(p))
         if close(got, swapped):
             return (f"{shown} = {got:.4f}, but should be {want:.4f}: p is the probability of "
@@ -119,7 +124,11 @@ bce_from_prob = Exercise(
         import math
         def bce_from_prob(p, y):   # base-10 logarithm
             return -(y * math.log10(p) + (1 - y) * math.log10(1 - p))
-    ''', says="-(y log p + (1 - y) log(1 - p))")],
+    ''', says="-(y log p + (1 - y) log(1 - p))"), Mistake('''
+        import math
+        def bce_from_prob(p, y):   # the label ignored
+            return -math.log(p)
+    ''', says="which is -log(p), the loss for a label 1")],
 )
 
 
