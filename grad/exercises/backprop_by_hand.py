@@ -126,8 +126,9 @@ def _test_nudge(nudge: Any) -> Optional[str]:
         if [to_float(v.grad) for v in mine] != before_grad:
             return "nudge changed the .grad of the values: the step changes .data only"
         if after_data == before_data:
-            return ("nudge left every value's .data unchanged: update each one in place, "
-                    "`v.data -= ...` (making new Values does not move the old ones)")
+            return ("nudge left every value's .data unchanged: the step must move the Values "
+                    "in the list it is given, in place (new Values, or other ones, leave these "
+                    "where they were)")
         for v, old, g in zip(mine, before_data, before_grad):
             if close(v.data, old - step * g, rel=1e-9, abs_=1e-12):
                 continue

@@ -27,8 +27,20 @@ square = Exercise(
     mistakes=[Mistake('''
         def square(x):
             return 2 * x
-    ''', says="but"), Mistake('''
+    ''', says="square(3.0) is 6.0, but 3.0 * 3.0 = 9.0"), Mistake('''
         def square(x):
             print(x * x)   # prints, but returns None
-    ''', says="is None")],
+    ''', says="is None"), Mistake('''
+        def square(x):
+            return x ** 3
+    ''', says="square(3.0) is 27.0"), Mistake('''
+        def square(x):
+            return abs(x) * x   # loses the sign rule: (-1.5)² is positive
+    ''', says="square(-1.5) is -2.25"), Mistake('''
+        def square(x):
+            return "x * x"      # the formula as text
+    ''', says="is the string"), Mistake('''
+        def square(x):
+            return [x * x]      # a list holding the number
+    ''', says="return the number itself")],
 )

@@ -11,8 +11,8 @@ from grad.exercises import (Exercise, Mistake, NotYet, a_class, attr, close, des
 _describe = describe
 
 
-def _operands(v: Any) -> tuple:
-    prev = attr(v, "_prev", "the result")
+def _operands(v: Any, what: str) -> tuple:
+    prev = attr(v, "_prev", what)
     return tuple(prev) if isinstance(prev, (tuple, list)) else ()
 
 
@@ -43,7 +43,7 @@ def _test_neg_sub(cls: Any) -> Optional[str]:
             return "-a returned a itself: build and return a new Value instead"
         if not close(_data(n, "-a"), -x):
             return f"-Value({x}) has data {shown(attr(n, 'data', '-a'))}, expected {-x}"
-        if not _same_objects(_operands(n), (a,)):
+        if not _same_objects(_operands(n, "-a"), (a,)):
             return (f"-a should remember a as its only operand: _prev should be (a,), "
                     f"got {shown(attr(n, '_prev', '-a'))}")
         op = attr(n, "_op", "-a")
@@ -70,14 +70,14 @@ def _test_neg_sub(cls: Any) -> Optional[str]:
                         "are right, but here a - b should be one node with _op '-' "
                         "whose operands are (a, b)")
             return f"a - b should have _op '-', got {shown(op)}"
-        if not _same_objects(_operands(s), (a, b)):
-            if _same_objects(_operands(s), (b, a)):
+        if not _same_objects(_operands(s, "a - b"), (a, b)):
+            if _same_objects(_operands(s, "a - b"), (b, a)):
                 return "a - b remembers its operands as (b, a): the order should be (a, b)"
             return f"a - b should remember _prev == (a, b), got {shown(attr(s, '_prev', 'a - b'))}"
 
     a = run(cls, 2.0, what=f"{cls.__name__}(2.0)")
     z = run(operator.sub, a, a, what="a - a")
-    if not (close(_data(z, "a - a"), 0.0) and _same_objects(_operands(z), (a, a))):
+    if not (close(_data(z, "a - a"), 0.0) and _same_objects(_operands(z, "a - a"), (a, a))):
         return "a - a should have data 0 and _prev (a, a)"
     return None
 
@@ -204,7 +204,7 @@ def _test_build(build: Any) -> Optional[str]:
         if not close(got, expected):
             return (f"build(x={xv}, y={yv}, z={zv}) has data {_describe(attr(out, 'data', 'out'))}, "
                     f"expected (x + y) * (y * z) = {expected}")
-        operands = _operands(out)
+        operands = _operands(out, "out")
         if not operands:
             return ("out has the right number but no history (_prev is empty): compute it "
                     "with + and * on the Values, not on their .data")
@@ -216,9 +216,9 @@ def _test_build(build: Any) -> Optional[str]:
         s_op, p_op = attr(s, "_op", "s"), attr(p, "_op", "p")
         if s_op == "*" and p_op == "+":
             return "out's operands are (p, s): compute out = s * p, in that order"
-        if s_op != "+" or not _same_objects(_operands(s), (x, y)):
+        if s_op != "+" or not _same_objects(_operands(s, "s"), (x, y)):
             return "out's first operand should be s = x + y, with _prev (x, y)"
-        if p_op != "*" or not _same_objects(_operands(p), (y, z)):
+        if p_op != "*" or not _same_objects(_operands(p, "p"), (y, z)):
             return "out's second operand should be p = y * z, with _prev (y, z)"
         for node, name in [(s, "s"), (p, "p"), (out, "out")]:
             label = attr(node, "label", name)
