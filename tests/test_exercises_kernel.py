@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import queue
 import time
+from pathlib import Path
 
 import pytest
 
@@ -28,12 +29,17 @@ def kernel():
         km.shutdown_kernel(now=True)
 
 
-def execute(kernel, code: str, interrupt_after: float | None = None) -> tuple[str, dict]:
-    """Run code in the kernel; return what it printed and the execute reply's content."""
+def execute(kernel, code: str, interrupt_when: Path | None = None) -> tuple[str, dict]:
+    """Run code in the kernel; return what it printed and the execute reply's content.
+    With `interrupt_when`, interrupt the kernel (as Kernel -> Interrupt does) as soon as
+    the code has created that file, i.e. once it is surely running."""
     km, kc = kernel
     msg_id = kc.execute(code)
-    if interrupt_after is not None:
-        time.sleep(interrupt_after)
+    if interrupt_when is not None:
+        give_up = time.monotonic() + DEADLINE
+        while not interrupt_when.exists():
+            assert time.monotonic() < give_up, "the code never started running"
+            time.sleep(0.05)
         km.interrupt_kernel()
     out, give_up = [], time.monotonic() + DEADLINE
     while True:
@@ -48,8 +54,10 @@ def execute(kernel, code: str, interrupt_after: float | None = None) -> tuple[st
             out.append(msg["content"]["text"])
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    reply = kc.get_shell_msg(timeout=DEADLINE)
-    return "".join(out), reply["content"]
+    while True:  # the reply to this request (an earlier one may still be waiting)
+        reply = kc.get_shell_msg(timeout=DEADLINE)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return "".join(out), reply["content"]
 
 
 def test_the_watchdog_stops_an_endless_answer_in_a_kernel(kernel):
@@ -73,22 +81,26 @@ def test_the_watchdog_wakes_a_sleeping_answer_in_a_kernel(kernel):
     assert "did not return within 1 s" in out, out
 
 
-def test_the_learners_interrupt_stops_a_check(kernel):
+def test_the_learners_interrupt_stops_a_check(kernel, tmp_path):
+    started = tmp_path / "started"
     out, reply = execute(kernel, (
         "def square(x):\n"
+        f"    open({str(started)!r}, 'w').close()\n"
         "    while True:\n"
         "        pass\n"
-        "ex.square.check(square)\n"), interrupt_after=1.5)
+        "ex.square.check(square, limit=600)\n"), interrupt_when=started)
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply
     assert "✅" not in out and "❌" not in out, out
 
 
-def test_an_interrupt_still_works_after_checks(kernel):
+def test_an_interrupt_still_works_after_checks(kernel, tmp_path):
+    started = tmp_path / "sleeping"
     out, reply = execute(kernel, (
         "ex.square.check(lambda x: x * x)\n"
         "import time\n"
+        f"open({str(started)!r}, 'w').close()\n"
         "for _ in range(600):\n"
-        "    time.sleep(0.1)\n"), interrupt_after=1.5)
+        "    time.sleep(0.1)\n"), interrupt_when=started)
     assert "✅ Warm-up: square: correct!" in out, out
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply
     out, reply = execute(kernel, "ex.square.check(lambda x: x * x)\n")
