@@ -56,7 +56,7 @@ def to_float(x: Any) -> Optional[float]:
         try:
             return float(int.__index__(x))
         except OverflowError:
-            return math.copysign(math.inf, int.__index__(x))
+            return math.inf if int.__index__(x) > 0 else -math.inf
     if isinstance(x, float):
         return float.__float__(x)
     if isinstance(x, (np.integer, np.floating, np.ndarray)):
