@@ -410,3 +410,25 @@ def test_a_wrong_first_loss_is_not_always_blamed_on_the_order():
 def test_infinite_or_huge_losses_are_refused_by_the_answers_fault():
     assert "checker" not in classification.bce_from_prob.verdict(lambda p, y: math.inf)
     assert "checker" not in classification.bce_from_prob.verdict(lambda p, y: np.float64(1e308))
+
+
+def test_max_grad_error_names_a_cause_only_when_it_is_the_cause():
+    assert "not accurate enough" not in more_ops.max_grad_error.verdict(lambda f, xs: 5.0)
+    assert "agree to within 1e-6" in more_ops.max_grad_error.verdict(lambda f, xs: 5.0)
+
+
+def test_broken_ops_missing_a_broken_square_is_not_told_to_test_negative_points():
+    code = """
+        from grad import Value
+        def broken_ops(ops):            # a tolerance so loose that only big errors count
+            broken = []
+            for name, op in ops.items():
+                x = Value(-1.3)
+                op(x).backward()
+                slope = (op(Value(-1.3 + 1e-6)).data - op(Value(-1.3 - 1e-6)).data) / 2e-6
+                if abs(slope - x.grad) > 5.0:
+                    broken.append(name)
+            return broken
+    """
+    problem = more_ops.broken_ops.verdict(define(code, "broken_ops"))
+    assert "missed the broken" in problem and "negative points" not in problem

@@ -339,17 +339,24 @@ BAD = {
 
 
 # ---- 4. a gradient check that returns the largest difference ------------------------------
-def _reference_max_error(f: Callable, xs: list[float]) -> float:
+def _reference_max_error(f: Callable, xs: list[float], signed: bool = False,
+                         only_first: bool = False) -> float:
+    """The largest |backward - numerical| (or, for the messages, the largest signed
+    difference, or the first input's alone)."""
     values = [Value(x) for x in xs]
     f(*values).backward()
     numeric = numerical_grad(f, *values, h=H)
-    return max(abs(v.grad - n) for v, n in zip(values, numeric))
+    differences = [v.grad - n for v, n in zip(values, numeric)]
+    if only_first:
+        return abs(differences[0])
+    return max(differences) if signed else max(abs(d) for d in differences)
 
 
 # (description, function, inputs). Only + and * between Values, so any Value class works.
 _ERROR_CASES = [
     ("a*b + a*a (correct)", lambda a, b: a * b + a * a, [1.5, -2.0]),
     ("exp(a)*b with a broken exp", lambda a, b: BAD["exp"](a) * b, [2.0, 0.5]),
+    ("a*square(b) with a broken square", lambda a, b: a * BAD["square"](b), [1.0, -1.5]),
     ("a*b + square(c) with a broken square", lambda a, b, c: a * b + BAD["square"](c),
      [0.3, -1.0, 2.5]),
     ("cube(b) + a with a broken cube", lambda a, b: BAD["cube"](b) + a, [1.0, 0.8]),
@@ -369,14 +376,25 @@ def _test_max_grad_error(max_grad_error):
             return (f"for f = {description} it returned {got:.4g}, a negative number: take "
                     "the absolute value of each difference")
         if want < 1e-6:
-            if got > 1e-5:
+            if 1e-5 < got < 0.1:   # the size of a one-sided or coarse estimate's error
                 return (f"for f = {description}, whose gradients are right, it returned "
                         f"{got:.3g}: the numerical estimate is not accurate enough (use the "
                         "central difference (f(x+h) - f(x-h)) / 2h with a small h like 1e-6)")
+            if got > 1e-5:
+                return (f"for f = {description}, whose gradients are right, it returned "
+                        f"{got:.3g}, but backward and the numerical slope agree to within "
+                        "1e-6 there")
         elif abs(got - want) > 1e-4 * want:
-            return (f"for f = {description} at {xs}, it returned {got:.6g}, but the largest "
-                    f"difference between backward and the numerical slope is {want:.6g} "
-                    "(check every input, and take absolute values)")
+            said = (f"for f = {description} at {xs}, it returned {got:.6g}, but the largest "
+                    f"difference between backward and the numerical slope is {want:.6g}")
+            signed = _reference_max_error(f, xs, signed=True)
+            first = _reference_max_error(f, xs, only_first=True)
+            slips = [(signed, "a difference with the minus sign counts too: take the absolute "
+                              "value of each difference"),
+                     (first, "that is the difference for the first input only: check every "
+                             "input")]
+            matches = [say for value, say in slips if abs(got - value) <= 1e-4 * max(1.0, abs(value))]
+            return f"{said}; {matches[0]}" if len(matches) == 1 else said
     return None
 
 
@@ -415,7 +433,7 @@ max_grad_error = Exercise(
                 numerical = (f(*up).data - f(*down).data) / (2 * h)
                 worst = max(worst, v.grad - numerical)      # no abs(): misses one sign
             return worst
-    ''', says='check every input, and take absolute values'), Mistake('''
+    ''', says='take the absolute value of each difference'), Mistake('''
         from grad import Value
 
         def max_grad_error(f, xs, h=1e-6):
@@ -425,7 +443,7 @@ max_grad_error = Exercise(
             down = [Value(xs[0] - h)] + [Value(x) for x in xs[1:]]
             numerical = (f(*up).data - f(*down).data) / (2 * h)
             return abs(values[0].grad - numerical)          # only checks the first input
-    ''', says='check every input'), Mistake('''
+    ''', says='the first input only'), Mistake('''
         from grad import Value
 
         def max_grad_error(f, xs, h=1e-2):
@@ -480,11 +498,17 @@ def _test_broken_ops(broken_ops):
                     "points away from 0")
         if wrong_flags:
             really = f"only {sorted(truth)} are" if truth else "all of them are correct"
-            return (f"given {sorted(ops)}, it called {wrong_flags} broken, but {really}: allow "
-                    "a small tolerance (like 1e-5) for rounding, and avoid x = 0, ReLU's kink")
+            why = ("allow a small tolerance (like 1e-5) for rounding, and avoid x = 0, ReLU's "
+                   "kink" if "relu" in wrong_flags else
+                   "allow a small tolerance (like 1e-5): the numerical slope is not exact")
+            return f"given {sorted(ops)}, it called {wrong_flags} broken, but {really}: {why}"
+        if missed == ["relu"]:   # the broken relu is wrong only for x < 0
+            return (f"given {sorted(ops)}, it missed the broken relu, whose backward step is "
+                    "wrong only for x < 0: test negative points too")
         if missed:
-            return (f"given {sorted(ops)}, it missed the broken {missed}: test each operation "
-                    "at several points, negative ones too")
+            return (f"given {sorted(ops)}, it missed the broken {missed}, whose backward steps "
+                    "disagree with the numerical slope at most points: look at how you compare "
+                    "the two, and at the tolerance")
     return None
 
 
@@ -524,7 +548,7 @@ broken_ops = Exercise(
                 if abs(x.grad - numerical) > tol:
                     broken.append(name)
             return broken
-    ''', says="missed the broken ['relu']"), Mistake('''
+    ''', says="missed the broken relu, whose backward step is wrong only for x < 0"), Mistake('''
         from grad import Value
 
         def broken_ops(ops, points=(-2.0, -0.6, 0.4, 1.7), h=1e-6):
