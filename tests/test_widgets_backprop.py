@@ -303,6 +303,11 @@ def test_bad_input_gives_clear_errors():
         x = x + 1
     with pytest.raises(ValueError, match="at most 60"):
         BackpropStepper(x)
+    import numpy as np
+    from grad.tensor import Tensor
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="draw_dot"):
+        BackpropStepper((t * t).sum())
     with pytest.raises(ValueError, match="rankdir"):
         BackpropStepper(neuron(), rankdir="sideways")
     with pytest.raises(ValueError, match="at least 1"):

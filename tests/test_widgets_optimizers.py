@@ -302,3 +302,19 @@ def test_live_race_colours_and_line_styles_tell_curves_apart():
     colors = [line.get_color() for line in race.lines.values()]
     assert len(set(styles)) == 3 and len(set(colors)) == 3
     race.done()
+
+
+@pytest.mark.parametrize("optimizer, lr", [("momentum", 1e-3), ("Adam", 0.1), ("SGD", 0.05)])
+def test_moving_only_the_steps_gives_the_runs_made_from_scratch(explorer, optimizer, lr):
+    w = explorer
+    w.optimizer.value = optimizer
+    w.lr.value = lr
+    for steps in (100, 1000, 30, 500, 10):
+        w.steps.value = steps
+        fresh = trajectory(SURFACES["Rosenbrock"], optimizer, lr, steps)
+        np.testing.assert_array_equal(w.run.path, fresh.path)
+        assert w.run.losses == fresh.losses and w.run.diverged_at == fresh.diverged_at
+        if w.reference_run is not None:
+            ref = trajectory(SURFACES["Rosenbrock"], "SGD", 2e-3, steps)
+            np.testing.assert_array_equal(w.reference_run.path, ref.path)
+            assert w.reference_run.losses == ref.losses

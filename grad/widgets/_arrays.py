@@ -44,50 +44,69 @@ def _slope(name: str, z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 class ArrayMLP:
-    """The weights of an `MLP`, as arrays; call it on an (n, nin) array of inputs.
+    """The weights of an `MLP`, as one flat array; call it on an (n, nin) array of inputs.
 
-    Dropout layers are skipped (as in evaluation mode). `backward(d_out)` after a call
-    fills every parameter's `.grad` with d loss / d parameter, given d loss / d output.
+    All weights and biases live in `weights.data`, one flat vector (so an optimizer updates
+    them in one step); each layer reads its matrix and bias as views of it. Dropout layers
+    are skipped (as in evaluation mode). `backward(d_out)` after a call fills
+    `weights.grad` with d loss / d weight, given d loss / d output.
     """
 
     def __init__(self, model: MLP):
-        self.layers: list[tuple[ArrayParameter, ArrayParameter, str]] = []
+        self.shapes: list[tuple[int, int, str]] = []   # (outputs, inputs, activation) per layer
+        values = []
         for layer in model.layers:
             if not isinstance(layer, Layer):
                 continue
-            W = np.array([[w.data for w in n.w] for n in layer.neurons], dtype=float)
-            b = np.array([n.b.data for n in layer.neurons], dtype=float)
-            self.layers.append((ArrayParameter(W), ArrayParameter(b), layer.neurons[0].activation))
+            self.shapes.append((len(layer.neurons), len(layer.neurons[0].w),
+                                layer.neurons[0].activation))
+            for n in layer.neurons:       # row by row: each neuron's weights, then its bias
+                values.extend(w.data for w in n.w)
+                values.append(n.b.data)
+        self.weights = ArrayParameter(np.array(values, dtype=float))
         self._cache: list = []
 
     def parameters(self) -> list[ArrayParameter]:
-        return [p for W, b, _ in self.layers for p in (W, b)]
+        return [self.weights]
+
+    def _layers(self, flat: np.ndarray):
+        """(W, b, activation) of each layer, as views of the flat vector `flat`."""
+        start = 0
+        for nout, nin, act in self.shapes:
+            block = flat[start:start + nout * (nin + 1)].reshape(nout, nin + 1)
+            start += nout * (nin + 1)
+            yield block[:, :nin], block[:, nin], act
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         h = np.asarray(X, dtype=float)
         self._cache = []
-        for W, b, act in self.layers:
-            z = h @ W.data.T + b.data
+        for W, b, act in self._layers(self.weights.data):
+            z = h @ W.T + b
             out = _activate(act, z)
             self._cache.append((h, z, out))
             h = out
         return h
 
     def backward(self, d_out: np.ndarray) -> None:
-        """The chain rule, layer by layer from the output: fills each parameter's grad."""
+        """The chain rule, layer by layer from the output: fills `weights.grad`."""
+        grad = np.empty_like(self.weights.data)
         d = np.asarray(d_out, dtype=float)
-        for (W, b, act), (h, z, out) in zip(reversed(self.layers), reversed(self._cache)):
+        layers = list(zip(self._layers(self.weights.data), self._layers(grad), self._cache))
+        for (W, _, act), (dW, db, _), (h, z, out) in reversed(layers):
             dz = d * _slope(act, z, out)
-            W.grad = dz.T @ h
-            b.grad = dz.sum(axis=0)
-            d = dz @ W.data
+            dW[...] = dz.T @ h
+            db[...] = dz.sum(axis=0)
+            d = dz @ W
+        self.weights.grad = grad
 
     def copy_to(self, model: MLP) -> MLP:
         """Write these weights into `model`'s Values (an MLP of the same shape); returns it."""
-        layers = [layer for layer in model.layers if isinstance(layer, Layer)]
-        for (W, b, _), layer in zip(self.layers, layers):
-            for row, bias, neuron in zip(W.data, b.data, layer.neurons):
-                for value, w in zip(row, neuron.w):
-                    w.data = float(value)
-                neuron.b.data = float(bias)
+        values = iter(self.weights.data.tolist())
+        for layer in model.layers:
+            if not isinstance(layer, Layer):
+                continue
+            for n in layer.neurons:
+                for w in n.w:
+                    w.data = next(values)
+                n.b.data = next(values)
         return model

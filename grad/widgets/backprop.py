@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -109,6 +110,10 @@ class BackpropStepper(Explorer):
         if missing:
             raise TypeError(f"BackpropStepper needs a Value (something with data, grad and "
                             f"_prev), got {type(root).__name__} without {', '.join(missing)}")
+        if not isinstance(root.data, numbers.Real):
+            raise TypeError(f"BackpropStepper steps through graphs of numbers (Values); this "
+                            f"root's data is a {type(root.data).__name__}. For a Tensor graph, "
+                            "draw it with grad.viz.draw_dot(root) instead")
         if rankdir not in ("LR", "TB", "RL", "BT"):
             raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):

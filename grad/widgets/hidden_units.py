@@ -84,7 +84,8 @@ def fit_curve(xs: Sequence[float], ys: Sequence[float], units: int, steps: int =
     start = time.perf_counter()
     losses: list[float] = []
     diverged_at = None
-    kept = [p.data for p in net.parameters()]
+    weights = net.weights            # every weight and bias, one flat array
+    kept = weights.data
     with np.errstate(all="ignore"):  # an overflow is caught below, as divergence
         for step in range(1, steps + 2):
             residual = net(X) - Y                               # forward
@@ -93,14 +94,12 @@ def fit_curve(xs: Sequence[float], ys: Sequence[float], units: int, steps: int =
                 diverged_at = step
                 break
             losses.append(loss)
-            kept = [p.data for p in net.parameters()]
+            kept = weights.data
             if step > steps:
                 break                                           # the loss of the final weights
             net.backward(2 * residual / len(X))                 # backward
-            for p in net.parameters():                          # update
-                p.data = p.data - lr * p.grad
-    for p, data in zip(net.parameters(), kept):
-        p.data = data
+            weights.data = weights.data - lr * weights.grad     # update
+    weights.data = kept
     net.copy_to(model)
     return Fit(units, model, losses, 1000 * (time.perf_counter() - start), diverged_at)
 

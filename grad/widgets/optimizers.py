@@ -152,6 +152,18 @@ def trajectory(surface: Surface, optimizer: str, lr: float, steps: int,
     return Trajectory(np.array(path, dtype=float), losses, diverged_at)
 
 
+def _covers(run: Trajectory, steps: int) -> bool:
+    """Does `run` hold the first `steps` steps (or end, diverged, before them)?"""
+    return len(run.path) - 1 >= steps or (run.diverged_at is not None and run.diverged_at <= steps)
+
+
+def _first_steps(run: Trajectory, steps: int) -> Trajectory:
+    """The first `steps` steps of `run` (all of it if it diverged before then)."""
+    if run.diverged_at is not None and run.diverged_at <= steps:
+        return run
+    return Trajectory(run.path[:steps + 1], run.losses[:steps + 1], None)
+
+
 def _in_range(value: object, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
         raise ValueError(f"{name} must be a number from {low:g} to {high:g} (the slider's range), "
@@ -249,7 +261,8 @@ class OptimizerExplorer(Explorer):
         self._grid_spec = self.fig.add_gridspec(1, 2, width_ratios=[1.25, 1])
         self.ax_loss = self.fig.add_subplot(self._grid_spec[0, 1])
         self._build_loss_panel()
-        self._reference_cache: dict[tuple[str, int], Trajectory] = {}
+        self._reference_cache: dict[str, Trajectory] = {}
+        self._last: Optional[tuple] = None   # (settings, run) of the last run made
         # one map (axes, path line, reference line) per surface, made when first shown;
         # switching surfaces then only switches which map is visible
         self._maps: dict[str, tuple] = {}
@@ -289,8 +302,7 @@ class OptimizerExplorer(Explorer):
                 "RMSprop": "uses β2 as its α", "Adam": "uses β1 and β2"}[name]
         self.note.value = f"<span style='color:#555'>{name} {used}</span>"
 
-        self.run = trajectory(s, name, self.lr.value, self.steps.value,
-                              self.momentum.value, self._betas())
+        self.run = self._trajectory(s, name)
         # the reference is plain SGD at a learning rate that works on this surface
         show_reference = self.reference.value and name != "SGD"
         self.reference_run = self._reference(s) if show_reference else None
@@ -298,12 +310,28 @@ class OptimizerExplorer(Explorer):
         legends = self._draw()
         self.image.value = self.fast.png(s.name, overlay_key=legends, make_overlays=self._legends)
 
+    def _trajectory(self, s: Surface, name: str) -> Trajectory:
+        """The run for the controls' settings. A run of n steps is the first n steps of a
+        longer one, so when only the steps slider moves, one run of the slider's whole
+        length serves every position."""
+        settings = (s.name, name, self.lr.value, self.momentum.value, self._betas())
+        n = self.steps.value
+        last = self._last
+        if last is not None and last[0] == settings:
+            if _covers(last[1], n):
+                return _first_steps(last[1], n)
+            self._last = (settings, trajectory(s, name, settings[2], STEPS_RANGE[1],
+                                               self.momentum.value, self._betas()))
+            return _first_steps(self._last[1], n)
+        self._last = (settings, trajectory(s, name, settings[2], n, self.momentum.value,
+                                           self._betas()))
+        return self._last[1]
+
     def _reference(self, s: Surface) -> Trajectory:
-        """Plain SGD on surface `s` (it depends only on the surface and the steps: cached)."""
-        key = (s.name, self.steps.value)
-        if key not in self._reference_cache:
-            self._reference_cache[key] = trajectory(s, "SGD", s.lrs["SGD"], self.steps.value)
-        return self._reference_cache[key]
+        """Plain SGD on surface `s`: one run of the steps slider's whole length, cut to size."""
+        if s.name not in self._reference_cache:
+            self._reference_cache[s.name] = trajectory(s, "SGD", s.lrs["SGD"], STEPS_RANGE[1])
+        return _first_steps(self._reference_cache[s.name], self.steps.value)
 
     def _settings(self) -> str:
         name, lr = self.optimizer.value, self.lr.value

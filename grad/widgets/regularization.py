@@ -163,26 +163,23 @@ def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), ste
     run = Run(alpha, model)
     net = ArrayMLP(model)
     opt = Adam(net.parameters(), lr=lr)
-    X_all, n_train = np.vstack([X_train, X_test]), len(X_train)
     labels = np.asarray(y_train, dtype=float)
 
     start = time.perf_counter()
     for step in range(steps + 1):
-        # one pass over both sets: the measurement after the last step, and this step's loss
-        scores = net(X_all)[:, 0]
-        s_train, s_test = scores[:n_train], scores[n_train:]
+        # the measurement after the last step (the test points first: the training points'
+        # pass is the one backward() needs), then this step
+        s_test = net(X_test)[:, 0]
+        s_train = net(X_train)[:, 0]
         run.train_loss.append(bce_numpy(s_train, y_train))
         run.test_loss.append(bce_numpy(s_test, y_test))
         run.train_acc.append(float(np.mean((s_train > 0) == (y_train > 0.5))))
         run.test_acc.append(float(np.mean((s_test > 0) == (y_test > 0.5))))
         if step == steps:
             break
-        d_scores = np.zeros((len(X_all), 1))   # d loss / d score: only training points count
-        d_scores[:n_train, 0] = (_sigmoid(s_train) - labels) / n_train
-        net.backward(d_scores)
-        if alpha:                              # d (alpha * sum of p**2) / d p = 2 alpha p
-            for p in net.parameters():
-                p.grad = p.grad + 2 * alpha * p.data
+        net.backward(((_sigmoid(s_train) - labels) / len(labels))[:, None])  # d loss / d score
+        if alpha:                              # d (alpha * sum of w**2) / d w = 2 alpha w
+            net.weights.grad = net.weights.grad + 2 * alpha * net.weights.data
         opt.step()
     net.copy_to(model)
     run.milliseconds = 1000 * (time.perf_counter() - start)
