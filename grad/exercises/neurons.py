@@ -349,8 +349,8 @@ def _test_mlp_call(cls) -> str | None:
             out = run(mine, x, what=f"MyMLP({nin}, {nouts})({x})")
         except LearnerFailed as e:
             if isinstance(e.error, ValueError):  # a layer got an input of the wrong length
-                return (f"{e.message}. Each layer reads the previous layer's output: feed "
-                        "x = layer(x) forward")
+                return (f"{e.message}. Each layer reads the previous layer's output, in the "
+                        "order of self.layers")
             raise
         if out is None:
             return f"MyMLP({nin}, {nouts})({x}) returned None: is the `return` missing?"
@@ -363,6 +363,10 @@ def _test_mlp_call(cls) -> str | None:
                    else f"a {type(out).__name__}")
             return (f"MyMLP({nin}, {nouts})({x}) should return {shape} (what the last layer "
                     f"returns), got {got}")
+        if all(close(o.data, math.tanh(e.data)) for o, e in zip(outs, exps)):
+            return (f"MyMLP({nin}, {nouts})({x}) returned {[round(o.data, 4) for o in outs]}, "
+                    "which is tanh of the last layer's output: the last layer is linear, so "
+                    "return what it returns as it is")
         if any(not close(o.data, e.data) for o, e in zip(outs, exps)):
             return (f"MyMLP({nin}, {nouts})({x}) returned {[round(o.data, 4) for o in outs]}, "
                     f"expected {[round(e.data, 4) for e in exps]}: feed each layer's output to "
@@ -442,5 +446,35 @@ mlp_call = Exercise(
 
             def __call__(self, x):
                 return self.layers[0](x)
-    ''', says="got a list of 3 items")],
+    ''', says="got a list of 3 items"), Mistake('''
+        from grad.nn import Layer
+
+        class MyMLP:  # squashes the linear output
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x.tanh()
+    ''', says="which is tanh of the last layer's output"), Mistake('''
+        from grad.nn import Layer
+
+        class MyMLP:  # the layers in reverse order
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                for layer in reversed(self.layers):
+                    x = layer(x)
+                return x
+    ''', says="in the order of self.layers")],
 )
