@@ -233,7 +233,7 @@ corr2d_strided = Exercise(
                   (_ROWS, _COLS, "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w.T).sum() "
                    "if kh == kw else 0.0", "the kernel transposed"),
                   ("(H - kh) // stride", "(W - kw) // stride",
-                   "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).sum()", "but should be ("),
+                   "(x[i*stride:i*stride + kh, j*stride:j*stride + kw] * w).sum()", "has shape (2, 2), but should be (3, 3)"),
               ]],
 )
 
@@ -303,9 +303,9 @@ max_pool_2x2 = Exercise(
                   ("    return x.reshape(H // 2, 2, W // 2, 2).min(axis=(1, 3))", "the smallest entry"),
                   ("    return x.reshape(H // 2, 2, W // 2, 2).sum(axis=(1, 3))", "the sum of each window"),
                   ("    return np.maximum(x.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3)), 0)",
-                   "but the largest of"),
+                   "entry (0, 0)"),
                   ("    return x.reshape(H // 2, 2, W // 2, 2).max(axis=(1, 3)).T", "entry (0, 1)"),
-                  ("    return x[::2, ::2]", "but the largest of"),
+                  ("    return x[::2, ::2]", "entry (0, 0)"),
               ]],
 )
 

@@ -113,7 +113,7 @@ unbroadcast = Exercise(
                    "    return grad", "also sum over every axis where the operand has size 1"),
                   ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n"
                    "    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
-                   "    return grad.sum(axis=stretched) if stretched else grad", "keepdims=True"),
+                   "    return grad.sum(axis=stretched) if stretched else grad", "keep that axis"),
                   ("    while grad.ndim > len(shape):\n        grad = grad.mean(axis=0)\n"
                    "    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
                    "    return grad.mean(axis=stretched, keepdims=True) if stretched else grad",
@@ -213,9 +213,9 @@ linear_backward = Exercise(
                   ("-(G @ W.T), X.T @ G, G.sum(axis=0)", "dX has the wrong sign"),
                   ("G @ W.T, X.T @ G", "holds 2 items"),
               ]] + [Mistake("""
-        def linear_backward(G, X, W):   # square W: the shapes match, the numbers do not
+        def linear_backward(G, X, W):   # dW transposed another way
             return G @ W.T, (X.T @ G).T, G.sum(axis=0)
-    """, says="")],
+    """, says="the transpose of W's")],
 )
 
 
@@ -281,7 +281,7 @@ sq_dist = Exercise(
                    "    for i in range(len(A)):\n        for j in range(len(B)):\n"
                    "            D[i, j] = ((A[i] - B[j]) ** 2).sum()\n    return D",
                    "walks through the rows"),
-                  ("    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=1)", "should be ("),
+                  ("    return ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=1)", "one entry per pair"),
                   ("    return np.sqrt(((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=-1))",
                    "you return distances"),
                   ("    return (A[:, None, :] - B[None, :, :]).sum(axis=-1)", "the numbers differ"),
