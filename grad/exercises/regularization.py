@@ -98,7 +98,8 @@ l2_weights = Exercise(
                "as Values, so that backward() can find them; the biases stay out.",
     hint_text="three nested loops reach every weight (layers, then neurons, then each neuron's "
               "w); add up each weight times itself with Value operations (not .data), "
-              "starting from a Value zero, and leave neuron.b out.",
+              "starting from 0 (the first Value added makes the total a Value), and leave "
+              "neuron.b out.",
     solution_code='''
         def l2_weights(model):
             total = 0.0                     # becomes a Value with the first weight added
