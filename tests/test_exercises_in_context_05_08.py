@@ -23,7 +23,8 @@ CHECK = re.compile(r"^ex\.(\w+)\.check\((\w+)\)\s*$", re.M)
 # to another: compared here to 1e-12 (these lines are not about the exercises).
 EXACT_FLOATS = {
     "06_neurons": [("assert explorer.fit(3).loss == mse(models[3]).data",
-                    "assert math.isclose(explorer.fit(3).loss, mse(models[3]).data, rel_tol=1e-12)")],
+                    "assert math.isclose(explorer.fit(3).loss, mse(models[3]).data, "
+                    "rel_tol=1e-12)")],
 }
 
 

@@ -197,7 +197,8 @@ def _test_accuracy01(accuracy01):
         return named
     what, got, want = wrong[0]
     if not 0 <= got <= 1:
-        return f"{what} returned {got:g}, but an accuracy is a fraction between 0 and 1 (here {want:g})"
+        return (f"{what} returned {got:g}, but an accuracy is a fraction between 0 and 1 "
+                f"(here {want:g})")
     return f"{what} returned {got:g}, but should be {want:g} (predict 1 when the logit is above 0)"
 
 
@@ -336,7 +337,9 @@ stable_softmax = Exercise(
 
 
 # ---- 5. the predicted class ------------------------------------------------------------------
-CLASS_CASES = [[0.1, 2.0, -1.0, 0.5], [0.5, -1.0, 2.0, 0.1, -3.0], [-3.0, -1.0, -2.0], [5.0, 1.0, 2.0], [0.0, 0.5, 3.0, -1.0],
+# told apart across the cases: counting from 1, the smallest score, the largest in size
+CLASS_CASES = [[0.1, 2.0, -1.0, 0.5], [0.5, -1.0, 2.0, 0.1, -3.0], [-3.0, -1.0, -2.0],
+               [5.0, 1.0, 2.0], [0.0, 0.5, 3.0, -1.0],
                [-0.2, -4.0, -0.1]]
 
 

@@ -393,7 +393,8 @@ def _test_max_grad_error(max_grad_error):
                               "value of each difference"),
                      (first, "that is the difference for the first input only: check every "
                              "input")]
-            matches = [say for value, say in slips if abs(got - value) <= 1e-4 * max(1.0, abs(value))]
+            matches = [say for value, say in slips
+                       if abs(got - value) <= 1e-4 * max(1.0, abs(value))]
             return f"{said}; {matches[0]}" if len(matches) == 1 else said
     return None
 

@@ -75,7 +75,8 @@ def _test_neuron(cls) -> str | None:
                                f"{expected.data:.4f}, you returned {out.data:.4f}: the bias "
                                "is missing (start the sum at self.b)"),
                 (z, f"with bias b = {bias} the output should be {expected.data:.4f}, you "
-                    f"returned w·x = {out.data:.4f}: both the bias and the activation are missing"),
+                    f"returned w·x = {out.data:.4f}: both the bias and the activation are "
+                    "missing"),
             ]
             matches = [say for value, say in slips if close(out.data, value)]
             if len(matches) == 1:
