@@ -432,3 +432,11 @@ def test_broken_ops_missing_a_broken_square_is_not_told_to_test_negative_points(
     """
     problem = more_ops.broken_ops.verdict(define(code, "broken_ops"))
     assert "missed the broken" in problem and "negative points" not in problem
+
+
+def test_pick_lr_verdicts_tell_small_steps_from_slow_bounces_and_keep_the_formula_hidden():
+    small = training.pick_lr.verdict(lambda xs: 0.05 / (2 * sum(x * x for x in xs) / len(xs)))
+    bouncy = training.pick_lr.verdict(lambda xs: 1.95 / (2 * sum(x * x for x in xs) / len(xs)))
+    assert "covers only part of the way" in small and "overshoots" in bouncy
+    for problem in (small, bouncy, training.pick_lr.verdict(lambda xs: 0.1)):
+        assert "1 / curvature" not in problem and "mean(x" not in problem

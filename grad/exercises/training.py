@@ -380,12 +380,15 @@ def _test_pick_lr(pick_lr):
             continue
         size = max(abs(x) for x in xs)
         where = f"for {n} points with x up to about {size:.3g}, lr = {lr:.4g}"
+        product = (f"lr × curvature = {lr * curvature:.3g} (the curvature of L(w) here is "
+                   f"{curvature:.4g})")
         if lr * curvature >= 2:
-            return (f"{where} is at or above the limit 2 / curvature = {2 / curvature:.4g} "
-                    "(curvature = 2 * mean(x**2)): the steps bounce back and forth, or grow, "
-                    "and never settle")
-        return (f"{where} leaves w at {w:.4f} after 20 steps, still away from the best w = {best:.4f}: "
-                f"the curvature here is {curvature:.4g}; aim for about 1 / curvature")
+            return (f"{where} makes {product}: at 2 or more the steps bounce back and forth, "
+                    "or grow, and never settle")
+        how = ("each step overshoots the best w, and the bounces die out slowly"
+               if lr * curvature > 1 else "so each step covers only part of the way")
+        return (f"{where} leaves w at {w:.4f} after 20 steps, still away from the best w = "
+                f"{best:.4f}: {product}, {how}")
     return None
 
 
@@ -406,10 +409,10 @@ pick_lr = Exercise(
     mistakes=[Mistake('''
         def pick_lr(xs):
             return 0.1   # one size for every data set
-    ''', says='aim for about 1 / curvature'), Mistake('''
+    ''', says='so each step covers only part of the way'), Mistake('''
         def pick_lr(xs):
             return 1 / (sum(x * x for x in xs) / len(xs))   # forgets the 2: exactly at the limit
-    ''', says='at or above the limit'), Mistake('''
+    ''', says='at 2 or more the steps bounce'), Mistake('''
         def pick_lr(xs):
             return 1 / (2 * sum(x * x for x in xs))   # forgets to divide by n: too small
     ''', says='still away from the best w')],
