@@ -123,3 +123,20 @@ def test_notebook_06_solutions_leave_the_learners_classes_alone():
     assert ns["Neuron"].__module__ == "__main__" and ns["Layer"].__module__ == "__main__"
     assert ns["MLP"].__module__ == "__main__"
     assert "act" in ns["Neuron"].__init__.__code__.co_varnames   # the notebook's own Neuron
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_unanswered_cells_get_a_verdict_without_help(name):
+    """As committed, each exercise cell holds its stub: a ❌ verdict, no hint, no solution."""
+    module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
+    before, exercises = _cells(name)
+    ns: dict = {"__name__": "__main__"}
+    for cell in before:
+        _run(cell, ns)
+    for cell in exercises:
+        exercise = getattr(module, CHECK.search(cell).group(1))
+        out = _run(cell, ns)
+        assert out.startswith(f"❌ {exercise.title}: not yet."), out
+        assert "the checker itself failed" not in out, out
+        assert exercise.hint_text not in out and exercise.nudge_text not in out, out
+        assert exercise.code() not in out, out
