@@ -105,7 +105,11 @@ def describe(x: Any) -> str:
     if is_number(x):
         f = to_float(x)
         plain = type(x) in (int, float)
-        shown = repr(int.__index__(x)) if isinstance(x, int) else _float_text(f) if f is not None else "?"
+        if isinstance(x, int):
+            digits = repr(int.__index__(x))
+            shown = digits if len(digits) <= 20 else f"a whole number of {len(digits.lstrip('-'))} digits"
+        else:
+            shown = _float_text(f) if f is not None else "?"
         return shown if plain else f"{shown} (a {type(x).__name__})"
     if isinstance(x, complex):
         return f"the complex number {complex.__repr__(x)}"
