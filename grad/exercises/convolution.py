@@ -53,8 +53,8 @@ def _test_conv_output_size(conv_output_size):
                         stride=s, padding=p).shape[2] == want
         if mine == want:
             continue
-        said = (f"conv_output_size({n}, {k}, {p}, {s}) = {_count(mine)}, but a {k}x{k} convolution with "
-                f"padding {p} and stride {s} over {n} rows gives {want} rows")
+        said = (f"conv_output_size({n}, {k}, {p}, {s}) = {_count(mine)}, but a {k}x{k} "
+                f"convolution with padding {p} and stride {s} over {n} rows gives {want} rows")
         fits = [message for message, formula in _SIZE_SLIPS.items()
                 if all(x == formula(*case) for x, case in zip(got, SIZE_CASES))]
         return f"{said}: {fits[0]}" if len(fits) == 1 else said
@@ -118,7 +118,8 @@ def _test_conv_params(conv_params):
         want = sum(p.size for p in layer.parameters())   # counted on a real layer
         if mine == want:
             continue
-        said = f"conv_params({c_in}, {c_out}, {k}) = {_count(mine)}, but nn.Conv2d({c_in}, {c_out}, {k}) has {want}"
+        said = (f"conv_params({c_in}, {c_out}, {k}) = {_count(mine)}, but "
+                f"nn.Conv2d({c_in}, {c_out}, {k}) has {want}")
         fits = [message for message, formula in _PARAM_SLIPS.items()
                 if all(x == formula(*case) for x, case in zip(got, PARAM_CASES))]
         return f"{said}: {fits[0]}" if len(fits) == 1 else said
@@ -356,7 +357,8 @@ def _test_max_pool_grad(max_pool_grad):
         if allclose(got, want * x, rtol=1e-5, atol=1e-8):
             return (f"{shown}: your answer puts the entry's value where the gradient goes; the "
                     "gradient passed on to the kept entry is 1 (the output's own gradient)")
-        r, c = (int(k) - int(k) % 2 for k in np.argwhere(~np.isclose(got, want, rtol=1e-5, atol=1e-8))[0])
+        wrong = np.argwhere(~np.isclose(got, want, rtol=1e-5, atol=1e-8))[0]
+        r, c = (int(k) - int(k) % 2 for k in wrong)            # the window's top-left corner
         window = x[r:r + 2, c:c + 2].astype(int).tolist()
         yours = np.round(got[r:r + 2, c:c + 2], 4).tolist()
         return (f"{shown}: in the window at rows {r}:{r + 2}, columns {c}:{c + 2} ({window}) "

@@ -83,7 +83,8 @@ def _test_l2_weights(l2_weights) -> Optional[str]:
                         f"d(w**2)/dw = 2w = {2 * w0:.4g}: one factor of your square is a plain "
                         "number (.data), so the gradient flows through the other one only")
             if not close(w.grad, 2 * w0):
-                return (f"after backward(), a weight {w0:.4g} has grad {describe(w.grad)}, but d(w**2)/dw = "
+                return (f"after backward(), a weight {w0:.4g} has grad {describe(w.grad)}, but "
+                        "d(w**2)/dw = "
                         f"2w = {2 * w0:.4g}: build the penalty from Value operations on the weights")
         if any(to_float(b.grad) != 0 for b in biases):
             return "after backward(), the biases have a gradient: leave them out of the penalty"
@@ -424,7 +425,8 @@ def _test_best_alpha(best_alpha) -> Optional[str]:
                 return f"you returned {got}, which looks like a position in the list; return the alpha itself"
             return f"{got} is not one of the sweep's alphas {alphas}"
         picked.append((sweep, want, next(r for r in sweep if close(r[0], got, abs_=1e-15))))
-    wrong = [(sweep, want, row) for sweep, want, row in picked if not close(row[0], want, abs_=1e-15)]
+    wrong = [(sweep, want, row) for sweep, want, row in picked
+             if not close(row[0], want, abs_=1e-15)]
     if not wrong:
         return None
     sweep, want, row = wrong[0]
