@@ -185,3 +185,21 @@ def test_live_race_arguments_and_losses_are_checked():
     race.update("a", np.array(0.5))
     race.done()
     assert race.losses["a"] == [0.5]
+
+
+def test_cached_axes_look_the_same_when_pasted_as_when_drawn():
+    fig = Figure(figsize=(4, 3), dpi=72)
+    ax = fig.subplots()
+    ax.set_title("a title above")
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    fast = FastFigure(fig, [line, ax.title], cached=[(ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)])
+    first = fast.png()            # the axes drawn
+    ax.set_xlim(0, 5)
+    ax.set_title("another, longer title")
+    fast.png()
+    ax.set_xlim(0, 1)
+    ax.set_title("a title above")
+    assert fast.png() == first    # the axes pasted: ticks, numbers and all
+    assert len(fast._pictures) == 3

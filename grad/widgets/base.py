@@ -8,7 +8,9 @@ from typing import Callable, Hashable, Iterable, Optional
 
 import ipywidgets as widgets
 import PIL.Image
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.transforms import Bbox
 
 # The Okabe–Ito palette: eight colours that stay apart for every common kind of colour
 # blindness (and in grey scale, by their lightness). Every colour code in the widgets
@@ -89,13 +91,20 @@ class FastFigure:
     `overlay_key` and afterwards pasted as pixels.
     """
 
-    def __init__(self, fig, moving: Iterable = (), overlays: Iterable = ()):
+    def __init__(self, fig, moving: Iterable = (), overlays: Iterable = (),
+                 cached: Iterable[tuple] = ()):
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self.moving: list = []
         self.overlays: list = []
         self._backgrounds: dict = {}
         self._pasted: dict = {}
+        # (artist, state): an artist outside the moving ones' way (an axis' ticks and
+        # numbers) whose picture depends only on state(), e.g. the axis limits
+        self.cached = list(cached)
+        for artist, _ in self.cached:
+            artist.set_animated(True)
+        self._pictures: dict = {}
         self._overlay_key: Hashable = None   # what the current overlay artists show
         for artist in moving:
             self.add(artist)
@@ -143,15 +152,44 @@ class FastFigure:
                     pasted.append(self.canvas.copy_from_bbox(box))
             self._pasted[(key, overlay_key)] = pasted
         self.canvas.restore_region(background)
+        renderer = self.canvas.get_renderer()
+        for i, (artist, state) in enumerate(self.cached):
+            picture_key = (key, i, state())
+            picture = self._pictures.get(picture_key)
+            if picture is None:
+                self.fig.draw_artist(artist)
+                picture = self._pictures[picture_key] = self.canvas.copy_from_bbox(
+                    _extent(artist, renderer))
+            else:
+                self.canvas.restore_region(picture)
         for artist in self.moving:
             self.fig.draw_artist(artist)
         for region in pasted:
             self.canvas.restore_region(region)
         picture = PIL.Image.frombuffer("RGBA", self.canvas.get_width_height(),
-                                       self.canvas.buffer_rgba())
+                                       self.canvas.buffer_rgba()).convert("RGB")
         buffer = io.BytesIO()
         picture.save(buffer, format="png", compress_level=1)  # fast; the PNG stays small
         return buffer.getvalue()
+
+
+def grid_lines(ax, **style):
+    """Grid lines for an axes whose ticks move: a LineCollection that `place_grid` puts at
+    the current ticks (the axes' own grid would be drawn with its ticks, every time)."""
+    from matplotlib.collections import LineCollection
+    ax.grid(False)
+    lines = LineCollection([], **{"colors": "#b0b0b0", "linewidths": 0.8, "alpha": 0.3,
+                                  "zorder": 0.5, **style})
+    ax.add_collection(lines, autolim=False)
+    return lines
+
+
+def place_grid(ax, lines) -> None:
+    """Move `lines` (from `grid_lines`) to the axes' current major ticks."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    xs = [x for x in ax.xaxis.get_majorticklocs() if min(x0, x1) <= x <= max(x0, x1)]
+    ys = [y for y in ax.yaxis.get_majorticklocs() if min(y0, y1) <= y <= max(y0, y1)]
+    lines.set_segments([[(x, y0), (x, y1)] for x in xs] + [[(x0, y), (x1, y)] for y in ys])
 
 
 def fixed_axis_titles(ax, xlabel: str = "", ylabel: str = "", y_offset: float = 44) -> None:
@@ -168,6 +206,18 @@ def fixed_axis_titles(ax, xlabel: str = "", ylabel: str = "", y_offset: float = 
         ax.annotate(ylabel, (0, 0.5), xycoords="axes fraction", xytext=(-y_offset, 0),
                     textcoords="offset points", ha="right", va="center", rotation=90,
                     fontsize=ax.yaxis.label.get_fontsize())
+
+
+def _extent(artist, renderer):
+    """The pixels `artist` covers (for an axis: its numbers and its tick marks too)."""
+    boxes = [artist.get_tightbbox(renderer)]
+    if isinstance(artist, Axis):
+        low, high = sorted(artist.get_view_interval())
+        for tick in artist.get_major_ticks():
+            if tick.get_visible() and low <= tick.get_loc() <= high:  # only the drawn ones
+                boxes += [line.get_window_extent(renderer) for line in (tick.tick1line, tick.tick2line)
+                          if line.get_visible()]
+    return Bbox.union([b for b in boxes if b is not None]).padded(2)
 
 
 class DivergenceMarker:

@@ -201,7 +201,8 @@ def _check_steps(steps: object) -> int:
 
 
 def _short(v: float) -> str:
-    return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0e}"
+    """A number in at most 7 characters: 1.91, -0.851, 4.5e+03."""
+    return f"{v:.3g}" if v == 0 or 1e-3 <= abs(v) < 1e3 else f"{v:.1e}"
 
 
 def _log_label(v: float, _=None) -> str:
@@ -335,7 +336,7 @@ class LearningRateExplorer(Explorer):
         ax_loss.yaxis.set_major_formatter(FuncFormatter(_log_label))
         ax_loss.yaxis.set_minor_locator(NullLocator())
         ax_loss.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        fixed_axis_titles(ax_loss, "step", "loss (mean squared error)", y_offset=30)
+        fixed_axis_titles(ax_loss, "step", "loss (mean squared error)", y_offset=40)
         ax_loss.set_title("the loss curve")
         legends.append(ax_loss.legend(**{**legend, "loc": "lower left"}))
 
@@ -353,8 +354,9 @@ class LearningRateExplorer(Explorer):
         legends.append(ax_fit.legend(**{**legend, "loc": "upper left"}))
 
         self.fast = FastFigure(self.fig, [
-            self.path_line, ax_loss.xaxis, ax_loss.yaxis, self.best_line, self.loss_line,
-            *self.blow_up.artists, self.fit_line, ax_fit.title, self.headline], overlays=legends)
+            self.path_line, self.best_line, self.loss_line, *self.blow_up.artists, self.fit_line,
+            ax_fit.title, self.headline], overlays=legends,
+            cached=[(ax_loss.xaxis, ax_loss.get_xlim), (ax_loss.yaxis, ax_loss.get_ylim)])
 
     def _draw(self) -> None:
         run = self.run
@@ -365,7 +367,9 @@ class LearningRateExplorer(Explorer):
         self.ax_loss.set_xlim(0, run.steps + 1)
         shown = [v for v in run.losses if v > 0] + ([self.best_loss] if self.best_loss > 0 else [])
         shown = shown or [1e-12, 1.0]   # an exact line from an exact start: nothing to show
-        self.ax_loss.set_ylim(min(shown) / 1.6, max(shown) * 1.6)
+        # whole decades at both ends: few different axes, each drawn once
+        low = 10.0 ** math.floor(math.log10(min(shown) / 1.6))
+        self.ax_loss.set_ylim(low, 10.0 ** math.ceil(math.log10(max(max(shown) * 1.6, 10 * low))))
         self.blow_up.show(run.diverged_at, run.steps)
         self.headline.set_text(f"learning rate {run.lr:.3g}, {run.steps} steps: {run.regime}")
         self.headline.set_color(REGIME_COLORS[run.regime])

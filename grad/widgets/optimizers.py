@@ -28,7 +28,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 from grad import optim
 from grad.engine import Value
 from grad.widgets.base import (BLACK, BLUE, BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, TEXT_RED,
-                               YELLOW, DivergenceMarker, Explorer, FastFigure, fixed_axis_titles)
+                               YELLOW, DivergenceMarker, Explorer, FastFigure, fixed_axis_titles,
+                               grid_lines, place_grid)
 from grad.widgets.progress import LiveRace  # noqa: F401 (the race in notebook 09)
 
 OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
@@ -436,8 +437,11 @@ class OptimizerExplorer(Explorer):
                 shown.append(gap)
         self.loss_line.set_color(COLORS[name])
         gaps = np.concatenate(shown)
-        ax.set_ylim(max(gaps.min() / 3, 1e-16), gaps.max() * 3)
+        # whole decades at both ends: few different axes, each drawn once
+        low = 10.0 ** math.floor(math.log10(max(gaps.min() / 2, 1e-16)))
+        ax.set_ylim(low, 10.0 ** math.ceil(math.log10(max(gaps.max() * 2, 10 * low))))
         ax.set_xlim(0, self.steps.value)
+        place_grid(ax, self.grid)
         self.blow_up.show(run.diverged_at, self.steps.value)
         ax.set_title(self._settings())
 
@@ -460,11 +464,12 @@ class OptimizerExplorer(Explorer):
         ax.yaxis.set_major_formatter(FuncFormatter(_log_label))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        fixed_axis_titles(ax, "step", "loss − minimum loss", y_offset=30)
-        ax.grid(alpha=0.3)
-        # the loss panel's axes change with every run: they are drawn on every move
-        self.fast = FastFigure(self.fig, [ax.xaxis, ax.yaxis, self.reference_loss_line,
-                                          self.loss_line, *self.blow_up.artists, ax.title])
+        fixed_axis_titles(ax, "step", "loss − minimum loss", y_offset=40)
+        self.grid = grid_lines(ax)
+        # the loss panel's axes change with the runs: each look is drawn once, then pasted
+        self.fast = FastFigure(self.fig, [self.grid, self.reference_loss_line, self.loss_line,
+                                          *self.blow_up.artists, ax.title],
+                               cached=[(ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)])
 
     def snapshot(self) -> dict[str, str]:
         # the PNG that update() just drew
