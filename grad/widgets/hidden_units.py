@@ -29,12 +29,14 @@ from matplotlib.figure import Figure
 from grad.nn import MLP
 from grad.viz import use_course_style
 from grad.widgets._arrays import ArrayMLP
-from grad.widgets.base import BLACK, GREY, TEXT_RED, VERMILLION, Explorer, FastFigure
+from grad.widgets.base import (BLACK, BLUE, BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, SKY_BLUE,
+                               TEXT_RED, VERMILLION, Explorer, FastFigure)
 
 BLOW_UP = 1e6        # a loss this many times the starting loss counts as diverged
 MAX_UNITS = 100      # the widest network the slider offers
 MAX_STEPS = 10_000   # training steps per width, at most
 MAX_POINTS = 1_000   # training points, at most
+UNIT_COLORS = (BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, BLACK)  # the sum: vermillion
 
 
 def wave(x: float) -> float:
@@ -266,7 +268,7 @@ class HiddenUnitsExplorer(Explorer):
             (network,) = ax.plot([], [], color=VERMILLION, lw=2.5, label="network")
             ax.set_xlabel("x")
             ax.set_ylabel("y")
-            ax.legend(loc="best", fontsize=10)
+            legends = [ax.legend(loc="best", fontsize=10, framealpha=1, fancybox=False)]
             for a in axes:
                 a.set_xlim(self.grid[0], self.grid[-1])
             # a diverged run is said in the empty panel (the right one, if shown)
@@ -279,22 +281,24 @@ class HiddenUnitsExplorer(Explorer):
                      "sum": None, "bias": None}
             if both:
                 ax = axes[1]
-                colors = mpl.colormaps["tab10"] if self.slider.max <= 10 else mpl.colormaps["tab20"]
-                parts["units"] = [ax.plot([], [], color=colors(j % colors.N), lw=1.3, alpha=0.9)[0]
+                # the units told apart by colour and, past six, by line style as well
+                parts["units"] = [ax.plot([], [], color=UNIT_COLORS[j % len(UNIT_COLORS)],
+                                          ls=("-", "--", ":", "-.")[j // len(UNIT_COLORS) % 4],
+                                          lw=1.4, alpha=0.9)[0]
                                   for j in range(self.slider.max)]
                 parts["bias"] = ax.axhline(0, color=GREY, lw=1, ls=":", label="output bias c")
                 (parts["sum"],) = ax.plot([], [], color=VERMILLION, lw=2.5, label="sum + c = network")
                 ax.plot([], [], color="0.4", lw=1.3, label="one unit: v tanh(wx + b)")
                 ax.set_title("each unit adds a soft step $v\\,\\tanh(wx+b)$")
                 ax.set_xlabel("x")
-                ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
+                legends.append(ax.legend(loc="lower right", fontsize=9, framealpha=1, fancybox=False))
                 moving += [*parts["units"], parts["bias"], parts["sum"]]
             # fixed margins instead of tight_layout: drawing once, not twice, halves the time
             if both:
                 fig.subplots_adjust(left=0.065, right=0.985, bottom=0.14, top=0.9, wspace=0.08)
             else:
                 fig.subplots_adjust(left=0.12, right=0.97, bottom=0.14, top=0.9)
-            parts["fast"] = FastFigure(fig, moving)
+            parts["fast"] = FastFigure(fig, moving, overlays=legends)  # legends over the lines
             parts["title_size"] = mpl.rcParams["axes.titlesize"]
         return parts
 
