@@ -98,10 +98,10 @@ class BackpropStepper(Explorer):
     `steps` (the computed nodes in backward order), `graph` (the current
     `graphviz.Digraph`), `grads` (grad of every node at the current step), `update()`.
 
-    A slider move (replay, drawing, SVG) takes about 15 ms for the tanh neuron (10 nodes)
-    on the course's 2-core machine when it is idle, 30-70 ms when it is busy, and about
-    40-110 ms for a 26-node graph. The replay itself takes about 1 ms; the rest is
-    Graphviz's `dot` program.
+    Speed (p95 on a 2-core machine, from make bench, with Graphviz's `dot`): a move (replay,
+    drawing, SVG) answers in about 11 ms for notebook 04's tanh neuron (10 nodes), and the
+    widget builds in about 20 ms; a bigger graph takes longer, nearly all of it in the
+    layout program (the replay itself takes about 1 ms).
     """
 
     def __init__(self, root: Any, step: Optional[int] = None, rankdir: str = "LR",

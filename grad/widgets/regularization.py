@@ -14,11 +14,10 @@ instead of being trained twice. Moving the slider only redraws: the decision bou
 over the training and test points, the train and test loss step by step, and the final
 train and test accuracy for every alpha of the sweep.
 
-Measured on the course's 2-core machine (CPU time, with other jobs running): a training
-takes about 0.3 s, so construction takes about 1.8 s with the 5 default alphas, or 1.2 s
-when two runs are handed over (as notebook 10 does); a slider move redraws in 120 to
-130 ms, because every boundary is evaluated once, at construction, and only the PNG is
-redrawn.
+The networks start from the weights `grad.nn.MLP` draws and are trained on NumPy arrays
+(`ArrayMLP`: the same arithmetic for all points at once, and the same numbers as the
+`grad.Value` loop to rounding; the tests compare them), about 25 ms per training. Every
+boundary is evaluated once, at construction; a move only redraws what changes.
 """
 from __future__ import annotations
 
@@ -146,9 +145,11 @@ def train_with_l2(data: tuple, alpha: float, hidden: Sequence[int] = (8, 8), ste
                   lr: float = 0.08, seed: int = 1) -> Run:
     """Train `MLP(2, [*hidden, 1])` on data = (X_train, y_train, X_test, y_test).
 
-    Loss: binary cross-entropy + alpha * l2_penalty(parameters), Adam, full batch. The
-    starting weights come from `random.seed(seed)`, whatever alpha is; the caller's random
-    state is restored afterwards.
+    Loss: binary cross-entropy + alpha * l2_penalty(parameters), `grad.optim.Adam`, full
+    batch, computed on NumPy arrays (`ArrayMLP`) with the numbers the `grad.Value` loop of
+    notebook 10 gives. The starting weights come from `random.seed(seed)`, whatever alpha
+    is; the caller's random state is restored afterwards. The returned run's `model` holds
+    the trained weights.
     """
     alpha = _check_alpha(alpha)
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
@@ -282,9 +283,10 @@ class RegularizationExplorer(Explorer):
 
     `verdict` holds the last one-line judgement (overfitting, underfitting, a good balance).
 
-    Measured (CPU time on the course's 2-core machine): about 0.3 s per training, so
-    construction takes about 1.8 s for the 5 default alphas (1.2 s with two runs handed
-    over); a slider move 120 to 130 ms, so the slider updates on release.
+    Speed (p95 on a 2-core machine, from make bench): a move answers in about 65 ms, and
+    the widget builds in about 0.55 s with the 5 default alphas (0.5 s with notebook 10's
+    two runs handed over); up to twice that while other programs keep the machine busy.
+    The slider updates on release.
     """
 
     def __init__(self, alphas: Sequence[float] = ALPHAS, alpha: Optional[float] = None,
