@@ -65,7 +65,7 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
                          f"{weight.shape} (the last dimension must be {weight.shape[1]})")
-    _same_dtype("linear", _layer_hint(x, "Linear"), input=x, weight=weight, bias=bias)
+    _same_dtype("linear", lambda: _layer_hint(x, "Linear"), input=x, weight=weight, bias=bias)
     data = x.data @ weight.data.T
     if bias is not None:
         data += bias.data
@@ -114,7 +114,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Int
                          f"a weight of shape {weight.shape} (expected (out, {x.shape[1]}, kh, kw))")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    _same_dtype("conv2d", _layer_hint(x, "Conv2d"), input=x, weight=weight, bias=bias)
+    _same_dtype("conv2d", lambda: _layer_hint(x, "Conv2d"), input=x, weight=weight, bias=bias)
     kh, kw = weight.shape[2:]
     xp = _padded(x.data, ph, pw)
     if xp.shape[2] < kh or xp.shape[3] < kw:
@@ -207,7 +207,7 @@ def batch_norm(x: Tensor, running_mean: np.ndarray, running_var: np.ndarray,
                          f"on axis 1, got shape {x.shape}")
     if x.dtype.kind != "f":
         raise DtypeError(f"batch_norm needs a floating input, got {x.dtype}: convert it, x.double()")
-    _same_dtype("batch_norm", _layer_hint(x, "BatchNorm1d"), input=x, weight=weight, bias=bias)
+    _same_dtype("batch_norm", lambda: _layer_hint(x, "BatchNorm1d"), input=x, weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:

@@ -584,12 +584,14 @@ def _matmul(x: Tensor, y: Tensor) -> Tensor:
     return Tensor._result(a @ b, (x, y), "@", _matmul_rule)
 
 
-def _same_dtype(op: str, hint: Optional[str] = None, **tensors: Optional[Tensor]) -> None:
-    """Refuse operands of different dtypes, as PyTorch does for matrix products."""
+def _same_dtype(op: str, hint: Optional[Callable[[], str]] = None, **tensors: Optional[Tensor]) -> None:
+    """Refuse operands of different dtypes, as PyTorch does for matrix products. `hint`
+    makes the end of the message (called only when there is one to write)."""
     named = [(name, t) for name, t in tensors.items() if t is not None]
     (first, t0), *rest = named
     for name, t in rest:
         if t.dtype != t0.dtype:
+            hint = hint() if hint is not None else None
             raise DtypeError(f"{op}: the {first} is {t0.dtype} but the {name} is {t.dtype}; give "
                              f"them one dtype: {first}.to(np.{t.dtype})"
                              f"{f' or {name}.to(np.{t0.dtype})' if hint is None else hint}")
