@@ -191,6 +191,11 @@ def main(argv=None) -> int:
     load = " / ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average before the run {load}")
+    try:
+        from grad.viz import layout_engine
+        print(f"graphs laid out by {layout_engine()}")
+    except Exception:  # an older grad, or no layout program: BackpropStepper failed above anyway
+        pass
     print(f"{args.repeat} repeat(s), at most {args.positions} positions per control; "
           "median [lowest-highest] over the repeats, milliseconds")
     head = (f"| {'widget':<31}| {'build':>16} | {'move p50':>14} | {'move p95':>14} | "
