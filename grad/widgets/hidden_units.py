@@ -292,7 +292,7 @@ class HiddenUnitsExplorer(Explorer):
                 parts["bias"] = ax.axhline(0, color=GREY, lw=1, ls=":", label="output bias c")
                 (parts["sum"],) = ax.plot([], [], color=VERMILLION, lw=2.5, label="sum + c = network")
                 ax.plot([], [], color="0.4", lw=1.3, label="one unit: v tanh(wx + b)")
-                ax.set_title("each unit adds a soft step $v\\,\\tanh(wx+b)$")
+                ax.set_title("each unit adds a soft step v·tanh(wx + b)")
                 ax.set_xlabel("x")
                 legends.append(ax.legend(loc="lower right", fontsize=9, framealpha=1, fancybox=False))
                 moving += [*parts["units"], parts["bias"], parts["sum"]]
