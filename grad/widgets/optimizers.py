@@ -47,7 +47,7 @@ ESCAPE = 1e4  # a coordinate beyond this (far outside every window) counts as di
 class Surface:
     """A 2-D loss surface: f(x, y) works on floats, `Value`s and NumPy arrays alike."""
     name: str
-    formula: str                        # how the legend and the title write f
+    formula: str                        # how the title writes f (plain text)
     f: Callable
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...]
@@ -60,19 +60,19 @@ class Surface:
 
 
 SURFACES: dict[str, Surface] = {s.name: s for s in [
-    Surface("Rosenbrock", r"$(1-x)^2 + 100\,(y-x^2)^2$",
+    Surface("Rosenbrock", "(1 − x)² + 100 (y − x²)²",
             lambda x, y: (1 - x) ** 2 + 100 * (y - x ** 2) ** 2,
             start=(-1.2, 1.0), minima=((1.0, 1.0),), min_loss=0.0,
             xlim=(-1.7, 1.6), ylim=(-0.7, 1.9), log_levels=True,
             lrs={"SGD": 2e-3, "momentum": 1e-3, "Nesterov": 1e-3, "RMSprop": 1e-2, "Adam": 0.1},
             steps=500),
-    Surface("narrow valley", r"$0.05\,x^2 + 2.5\,y^2$",
+    Surface("narrow valley", "0.05 x² + 2.5 y²",
             lambda x, y: 0.05 * x ** 2 + 2.5 * y ** 2,
             start=(-9.0, 1.5), minima=((0.0, 0.0),), min_loss=0.0,
             xlim=(-10.0, 3.0), ylim=(-2.5, 2.5), log_levels=False,
             lrs={"SGD": 0.35, "momentum": 0.1, "Nesterov": 0.1, "RMSprop": 0.1, "Adam": 0.3},
             steps=60),
-    Surface("saddle", r"$x^2 - y^2 + y^4/2$",
+    Surface("saddle", "x² − y² + y⁴/2",
             lambda x, y: x ** 2 - y ** 2 + 0.5 * y ** 4,
             start=(1.5, 0.00001), minima=((0.0, 1.0), (0.0, -1.0)), min_loss=-0.5,
             xlim=(-2.0, 2.0), ylim=(-1.7, 1.7), log_levels=False,
