@@ -37,9 +37,24 @@ def notebook_url(lab: dict, ui: str, name: str) -> str:
     return f"{lab['url']}{path}{'&' if '?' in path else '?'}token={lab['token']}"
 
 
+# A font file of the interface itself that its server refuses (Notebook 7.6 sometimes answers
+# 403 for its own MathJax fonts): the text still shows, in another font, and the course
+# cannot change the interface's files.
+INTERFACE_FONT = re.compile(r"/static/(notebook|lab)/[^?]*\.(woff2?|ttf|otf)(\?|$)")
+
+
 def record_errors(page) -> list[str]:
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+
+    def console(m) -> None:
+        if m.type != "error":
+            return
+        if m.text.startswith("Failed to load resource") and INTERFACE_FONT.search(m.location.get("url", "")):
+            print(f"(the interface's own font was not served: {m.location.get('url')})")
+            return
+        problems.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
+
+    page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     return problems
 
