@@ -46,6 +46,7 @@ bench: setup
 	$(PY) benchmarks/bench_micrograd.py
 	$(PY) benchmarks/bench_tensor.py
 	$(PY) benchmarks/bench_cnn.py
+	$(PY) benchmarks/bench_widgets.py
 
 assets: setup
 	$(PY) scripts/make_assets.py
