@@ -219,6 +219,7 @@ def main(argv: list[str]) -> int:
         check_drawing()
         say(f"ready. Open the course with:  {'make lab' if shutil.which('make') else 'python scripts/course.py lab'}")
         return 0
+    say(f"ready; now: {command}")
     if command == "lab":
         return run([str(PY), "-m", "grad.workspace", "lab", *rest])
     if command == "reset":
