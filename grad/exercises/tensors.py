@@ -256,8 +256,8 @@ def _test_sq_dist(sq_dist) -> Optional[str]:
     _, steps = run_counting(sq_dist, A, B, what=f"sq_dist(A of shape {A.shape}, B)")
     if steps >= n_rows:
         return ("the numbers are right, but the function still walks through the rows in "
-                f"Python ({steps} Python steps for {n_rows} rows): compute every pair at once "
-                "with broadcasting")
+                f"Python (at least one Python step per row, for {n_rows} rows): compute every "
+                "pair at once with broadcasting")
     return None
 
 
