@@ -610,3 +610,25 @@ def test_deep_graphs_sharing_history_pickle_again_and_again():
     for again in (pickle.loads(pickle.dumps(z)), copy.deepcopy(y), copy.copy(z)):
         assert again.shape == (2,)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(y)).data, y.data)
+
+
+def test_a_domain_error_names_the_first_entry_whatever_its_kind():
+    # entry 0 divides by zero, entry 1 is a negative base to a fractional power
+    with pytest.raises(ZeroDivisionError, match=r"at entry \[0\]"):
+        Tensor([0.0, -2.0]) ** Tensor([-0.5, -0.5])
+    with pytest.raises(ValueError, match=r"at entry \[0\]"):
+        Tensor([-2.0, 0.0]) ** Tensor([-0.5, -0.5])
+    with pytest.raises(OverflowError, match=r"at entry \[0\]"):
+        Tensor([1e300, -2.0]) ** Tensor([2.0, 0.5])
+
+
+def test_integer_tensors_to_negative_integer_powers_are_refused_as_in_torch():
+    with pytest.raises(RuntimeError, match="x.float"):
+        Tensor(np.array([2, 3])) ** -1
+    assert (Tensor(np.array([2, 3])) ** 2).data.tolist() == [4, 9]
+
+
+def test_an_empty_list_index_holds_positions_at_any_nesting():
+    x = Tensor(np.zeros((2, 3)))
+    assert x[[]].shape == (0, 3)
+    assert x[[[]]].shape == (1, 0, 3)

@@ -314,15 +314,15 @@ class Tensor:
         x = _floating(self.data)
         with np.errstate(over="ignore"):
             e = np.exp(x)
-        _refuse(np.isinf(e) & np.isfinite(x), OverflowError, lambda i: (
+        _refuse((np.isinf(e) & np.isfinite(x), OverflowError, lambda i: (
             f"exp overflows: exp({x[i]}){_at(i)} is above the largest {x.dtype} "
-            f"({np.finfo(x.dtype).max:.3g})"))
+            f"({np.finfo(x.dtype).max:.3g})")))
         return Tensor._result(e, (self,), "exp", _exp_rule)
 
     def log(self) -> Tensor:
         x = _floating(self.data)
-        _refuse((x <= 0) & np.isfinite(x), ValueError, lambda i: (
-            f"log needs positive numbers, got {x[i]}{_at(i)}"))
+        _refuse(((x <= 0) & np.isfinite(x), ValueError, lambda i: (
+            f"log needs positive numbers, got {x[i]}{_at(i)}")))
         with np.errstate(invalid="ignore"):  # log(-inf) is nan, as in PyTorch
             return Tensor._result(np.log(x), (self,), "log", _log_rule)
 
@@ -652,11 +652,19 @@ def _count(shape: tuple, axes: Optional[tuple]) -> int:
     return int(np.prod([shape[a] for a in axes] if axes is not None else shape))
 
 
-def _refuse(bad: np.ndarray, error: type, message: Callable[[tuple], str]) -> None:
-    """Raise `error` for the first True entry of `bad`, described by `message(index)`."""
-    bad = np.asarray(bad)
-    if bad.any():
-        raise error(message(np.unravel_index(int(np.argmax(bad)), bad.shape)))
+def _refuse(*rules: tuple) -> None:
+    """Each rule is (bad, error, message): raise for the first entry, in reading order, that
+    any rule marks bad, with that rule's `error` and `message(index)`."""
+    first = None
+    for bad, error, message in rules:
+        bad = np.asarray(bad)
+        if bad.any():
+            flat = int(np.argmax(bad))
+            if first is None or flat < first[0]:
+                first = (flat, bad.shape, error, message)
+    if first is not None:
+        flat, shape, error, message = first
+        raise error(message(np.unravel_index(flat, shape)))
 
 
 def _at(i: tuple) -> str:
@@ -669,9 +677,9 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
     bad = (b == 0) & np.isfinite(a)
     n = int(bad.sum())
-    _refuse(bad, ZeroDivisionError, lambda i: (
+    _refuse((bad, ZeroDivisionError, lambda i: (
         f"division by zero: {a[i]} / 0{_at(i)}"
-        + (f" ({n} entries have a zero divisor)" if n > 1 else "")))
+        + (f" ({n} entries have a zero divisor)" if n > 1 else ""))))
     with np.errstate(invalid="ignore", divide="ignore"):  # inf / inf is nan, inf / 0 inf
         return a / b
 
@@ -679,18 +687,22 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _power(a: np.ndarray, k: np.ndarray) -> np.ndarray:
     shape = _broadcast_shape(a.shape, k.shape, "**")
     a, k = np.broadcast_to(a, shape), np.broadcast_to(k, shape)
+    if a.dtype.kind in "biu" and k.dtype.kind in "biu" and (k < 0).any():
+        raise RuntimeError("integers to negative integer powers are not allowed: "
+                           "make the base a float first, e.g. x.float() ** -1")
     finite = np.isfinite(a) & np.isfinite(k)
     with np.errstate(invalid="ignore"):
         fractional = finite & (a < 0) & (k != np.round(k))
-    _refuse(fractional, ValueError, lambda i: (
-        f"pow: a negative base to a fractional power is not a real number: "
-        f"({a[i]}) ** {k[i]}{_at(i)}"))
-    _refuse(finite & (a == 0) & (k < 0), ZeroDivisionError, lambda i: (
-        f"pow: zero to a negative power divides by zero: 0 ** {k[i]}{_at(i)}"))
+    zero_negative = finite & (a == 0) & (k < 0)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         data = a ** k
-    _refuse(np.isinf(data) & finite, OverflowError, lambda i: (
-        f"pow: the result is too large for a {data.dtype}: {a[i]} ** {k[i]}{_at(i)}"))
+    _refuse((fractional, ValueError, lambda i: (
+                f"pow: a negative base to a fractional power is not a real number: "
+                f"({a[i]}) ** {k[i]}{_at(i)}")),
+            (zero_negative, ZeroDivisionError, lambda i: (
+                f"pow: zero to a negative power divides by zero: 0 ** {k[i]}{_at(i)}")),
+            (np.isinf(data) & finite & ~zero_negative, OverflowError, lambda i: (
+                f"pow: the result is too large for a {data.dtype}: {a[i]} ** {k[i]}{_at(i)}")))
     return data
 
 
@@ -706,7 +718,9 @@ def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
         part = part.data
     elif isinstance(part, list):
-        part = np.asarray(part) if part else np.zeros(0, dtype=np.intp)
+        part = np.asarray(part)
+        if part.size == 0:  # no entries, so no dtype: positions, as NumPy reads []
+            part = part.astype(np.intp)
     if isinstance(part, np.ndarray):
         if part.dtype == np.uint8:
             raise IndexError("a uint8 index is ambiguous (PyTorch reads it as a mask, NumPy as "
