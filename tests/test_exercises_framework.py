@@ -130,8 +130,8 @@ def test_arrays_are_finite_float_copies():
     assert array([LyingFloat(2.0)], "out")[0] == 2.0    # read by value, not by __float__
     for bad, says in [(None, "is None, not an array"), ("abc", "not an array of numbers"),
                       (np.array([True, False]), "holds True/False"),
-                      (Tensor(np.ones(2)), "return its `.data`, the NumPy array"),
-                      (Value(1.0), "return its `.data`"),
+                      (Tensor(np.ones(2)), "not the Tensor (its `.data` is the NumPy array)"),
+                      (Value(1.0), "not the Value (its `.data` is the number)"),
                       ([[1, 2], [3]], "not a rectangular array"),
                       (np.array([1.0, np.nan]), "contains nan"),
                       (np.ones(3), "it should be a 2-D array")]:

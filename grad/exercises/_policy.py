@@ -215,8 +215,9 @@ def array(x: Any, what: str, *, ndim: Optional[int] = None, finite: bool = True,
         raise NotYet(_with(f"{what} is {describe(x)}, not an array of numbers", advice))
     data = _field(x, "data")
     if data is not _MISSING and (is_number(data) or isinstance(data, np.ndarray)):
-        raise NotYet(_with(f"{what} is {describe(x)}: return its `.data`, the NumPy array, "
-                           f"not the {type(x).__name__}", advice))
+        held = "the NumPy array" if isinstance(data, np.ndarray) else "the number"
+        raise NotYet(_with(f"{what} is {describe(x)}: return the array of numbers itself, "
+                           f"not the {type(x).__name__} (its `.data` is {held})", advice))
     try:
         plain = _plain(x)
         if type(plain) in (np.ndarray, list, float, int, bool):
