@@ -6,6 +6,8 @@
     python scripts/course.py test-unit   # ... the unit tests only
     python scripts/course.py test-browser      # the course in JupyterLab and Notebook 7, in Chromium
     python scripts/course.py test-torch        # cross-checks against PyTorch (installs it)
+    python scripts/course.py test-nonroot      # set-up and a drawing as a normal user without
+                                               # Graphviz on PATH, in a fresh clone
     python scripts/course.py test-pythons      # unit tests + notebooks on the oldest and
                                                # newest supported Python found here
 
@@ -203,7 +205,7 @@ def test_pythons(rest: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     commands = ("setup", "lab", "test", "test-unit", "test-notebooks", "reset", "test-pythons",
-                "test-browser", "test-torch")
+                "test-browser", "test-torch", "test-nonroot")
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
@@ -238,6 +240,9 @@ def main(argv: list[str]) -> int:
     if command == "test-browser":
         return run([str(PY), "-m", "pytest", "-q", "tests/browser", *rest],
                    env=dict(os.environ, GRAD_TEST_BROWSER="1"))
+    if command == "test-nonroot":
+        return run([str(PY), "-m", "pytest", "-q", "tests/test_nonroot.py", *rest],
+                   env=dict(os.environ, GRAD_TEST_NONROOT="1"))
     paths = {"test": ["tests", "notebooks"], "test-unit": ["tests"], "test-notebooks": ["notebooks"]}[command]
     return run([str(PY), "-m", "pytest", "-q", *paths, *(NBVAL if "notebooks" in paths else []), *rest])
 
