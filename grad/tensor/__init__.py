@@ -5,7 +5,7 @@
 import numpy as np
 
 from grad.tensor import functional, nn
-from grad.tensor.tensor import AxisError, DtypeError, Tensor
+from grad.tensor.tensor import AxisError, DtypeError, ShapeError, Tensor, is_grad_enabled, no_grad
 
 
 def manual_seed(seed: int) -> None:
@@ -13,4 +13,5 @@ def manual_seed(seed: int) -> None:
     np.random.seed(seed)
 
 
-__all__ = ["Tensor", "AxisError", "DtypeError", "nn", "functional", "manual_seed"]
+__all__ = ["Tensor", "AxisError", "DtypeError", "ShapeError", "nn", "functional", "manual_seed",
+           "no_grad", "is_grad_enabled"]

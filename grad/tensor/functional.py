@@ -344,3 +344,6 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return _lift(x).log_softmax(axis)
+
+
+from grad.tensor.transformer import embedding, gelu, layer_norm, scaled_dot_product_attention  # noqa: E402

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 import grad.nn
 from grad.tensor import functional as F
-from grad.tensor.tensor import Tensor, _axis
+from grad.tensor.tensor import Tensor, _axis, _shown
 
 
 def _uniform(shape: tuple, bound: float, label: str, dtype: Any) -> Tensor:
@@ -66,8 +66,84 @@ class Module(grad.nn.Module):
         for p in self.parameters():
             p.grad = None if set_to_none else np.zeros_like(p.data)
 
+    def named_children(self) -> Iterator[tuple[str, grad.nn.Module]]:
+        """(name, module) for each sub-module, in the order they were set: the attribute's
+        name, or `name.i` for the i-th module in a list or tuple (PyTorch's ModuleList)."""
+        for name, value in vars(self).items():
+            if isinstance(value, grad.nn.Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                yield from ((f"{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, grad.nn.Module))
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, Tensor or array) for the state here, then in each sub-module."""
+        for name, value in vars(self).items():
+            if isinstance(value, (Tensor, np.ndarray)):
+                yield prefix + name, value
+        for name, child in self.named_children():
+            if not isinstance(child, Module):
+                raise TypeError(f"state_dict: {prefix + name} is a {type(child).__name__}, a module "
+                                f"of Values (grad.nn), which has no state_dict")
+            yield from child._named_state(f"{prefix}{name}.")
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every array the model holds, by dotted name as in PyTorch: its Tensors
+        (parameters, trainable or not) and NumPy arrays (such as BatchNorm's running
+        statistics), here and in sub-modules: {'0.weight': ..., 'blocks.1.ln.bias': ...}.
+        Copies, so later training leaves a saved state as it was."""
+        return {name: (value.data if isinstance(value, Tensor) else value).copy()
+                for name, value in self._named_state()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> "IncompatibleKeys":
+        """Copy the arrays of `state_dict` (made by `state_dict()`; NumPy arrays, Tensors or
+        torch tensors) into this model's Tensors and arrays, in place, as PyTorch does.
+
+        A RuntimeError lists every problem: a shape that differs from the model's, and
+        (with strict=True, the default) names the model has and the dict lacks (missing)
+        or the dict has and the model lacks (unexpected). Nothing is copied unless all of
+        it fits. Returns the missing and unexpected names."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a dict of arrays (from state_dict()), got "
+                            f"{type(state_dict).__name__}")
+        own = dict(self._named_state())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        errors, copies = [], []
+        for name, target in own.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            try:
+                array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            except (TypeError, ValueError, RuntimeError):
+                array = None
+            if array is None or array.dtype.kind not in "biuf":
+                raise TypeError(f"load_state_dict: {name} must be an array of numbers, got {_shown(value)}")
+            shape = target.shape
+            if array.shape != shape:
+                errors.append(f"size mismatch for {name}: copying an array of shape {array.shape} "
+                              f"from the state dict, the shape in the current model is {shape}.")
+            copies.append((target.data if isinstance(target, Tensor) else target, array))
+        if strict and unexpected:
+            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        if strict and missing:
+            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for target, array in copies:
+            target[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class IncompatibleKeys(NamedTuple):
+    """What load_state_dict(..., strict=False) left alone: names only the model has
+    (missing_keys) and names only the dict has (unexpected_keys)."""
+    missing_keys: list
+    unexpected_keys: list
 
 
 class Linear(Module):
@@ -222,6 +298,10 @@ class Sequential(Module):
     def __getitem__(self, i: int) -> Module:
         return self.layers[i]
 
+    def named_children(self) -> Iterator[tuple[str, grad.nn.Module]]:
+        """The layers named by position, as in PyTorch: '0', '1', ... (so '0.weight')."""
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
     def __len__(self) -> int:
         return len(self.layers)
 
@@ -231,3 +311,62 @@ class Sequential(Module):
     def __repr__(self) -> str:
         inner = "\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)"
+
+
+class Embedding(Module):
+    """A table of `num_embeddings` vectors of size `embedding_dim`: `emb(idx)` picks the row
+    of each integer index, so indices of shape (B, T) give (B, T, embedding_dim). The
+    weight (num_embeddings, embedding_dim) starts normal N(0, 1), as in PyTorch."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = np.float64):
+        self.num_embeddings = _positive_int(num_embeddings, "num_embeddings")
+        self.embedding_dim = _positive_int(embedding_dim, "embedding_dim")
+        self.weight = Tensor(np.random.normal(size=(num_embeddings, embedding_dim)), requires_grad=True,
+                             label="weight", dtype=_float_dtype(dtype))
+
+    def forward(self, idx) -> Tensor:
+        return F.embedding(idx, self.weight)
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+
+class LayerNorm(Module):
+    """Normalize each example over its last dimensions (`normalized_shape`, an int for the
+    last one) to zero mean and unit variance, then scale by `weight` (starting at 1) and
+    shift by `bias` (starting at 0), as PyTorch's. elementwise_affine=False: neither;
+    bias=False: no shift."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = np.float64):
+        from grad.tensor.transformer import _normalized_shape
+        self.normalized_shape = _normalized_shape(normalized_shape)
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+            raise TypeError(f"eps must be a number, got {eps!r}")
+        self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
+        dtype = _float_dtype(dtype)
+        shape = self.normalized_shape
+        self.weight = Tensor(np.ones(shape, dtype), requires_grad=True, label="weight") if elementwise_affine else None
+        self.bias = Tensor(np.zeros(shape, dtype), requires_grad=True, label="bias") if elementwise_affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def __repr__(self) -> str:
+        return (f"LayerNorm({self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine})")
+
+
+class GELU(Module):
+    """x * Phi(x) (approximate='none') or its tanh approximation (approximate='tanh')."""
+
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def __repr__(self) -> str:
+        return f"GELU(approximate={self.approximate!r})"

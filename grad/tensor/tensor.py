@@ -31,7 +31,7 @@ The rules every operation follows (PyTorch's, except where PyTorch gives no numb
 from __future__ import annotations
 
 import numbers
-from functools import partial
+from functools import partial, wraps
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -49,6 +49,39 @@ class AxisError(IndexError, ValueError):
 
 class DtypeError(TypeError, RuntimeError):
     """Data of a dtype the operation cannot take (a RuntimeError in PyTorch)."""
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Operands whose shapes do not fit together (a RuntimeError in PyTorch)."""
+
+
+_grad_enabled = True  # False inside `with no_grad():` (one switch for the whole process)
+
+
+class no_grad:
+    """`with no_grad():` (or `@no_grad()` on a function): operations record no graph, so
+    their results have requires_grad=False and keep no operands alive, as in PyTorch.
+    For sampling and evaluation, where no backward() follows. Nests; not per thread."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._before, _grad_enabled = _grad_enabled, False
+
+    def __exit__(self, *exc) -> None:
+        global _grad_enabled
+        _grad_enabled = self._before
+
+    def __call__(self, f: Callable) -> Callable:
+        @wraps(f)
+        def without_grad(*args, **kwargs):
+            with no_grad():
+                return f(*args, **kwargs)
+        return without_grad
+
+
+def is_grad_enabled() -> bool:
+    """False inside `no_grad()`: operations then record no graph."""
+    return _grad_enabled
 
 
 _RANK = {"b": 0, "i": 1, "u": 1, "f": 2}  # bool < integer < float
@@ -115,7 +148,7 @@ class Tensor:
         (and the result is floating: integer and boolean results have no gradient)."""
         out = Tensor._wrap(np.asarray(data))
         out._op = op
-        if out.data.dtype.kind == "f":
+        if out.data.dtype.kind == "f" and _grad_enabled:
             for t in operands:
                 if t._requires_grad:
                     out._requires_grad, out._prev, out._rule = True, operands, rule
@@ -337,6 +370,41 @@ class Tensor:
             raise DtypeError("relu of a boolean tensor: convert it first, t.double().relu()")
         return Tensor._result(np.maximum(self.data, self.data.dtype.type(0)), (self,), "ReLU",
                               _relu_rule)
+
+    def masked_fill(self, mask: Tensor, value: Union[numbers.Number, Tensor]) -> Tensor:
+        """A copy with `value` wherever the boolean `mask` is True, as PyTorch's: the mask
+        broadcasts against the tensor, `value` is a number or a 0-d Tensor converted to this
+        tensor's dtype. Filled entries pass no gradient back (a 0-d `value` Tensor gets
+        their sum). `x.masked_fill(~causal, -np.inf)` before a softmax hides the future."""
+        m = mask.data if isinstance(mask, Tensor) else mask
+        if not isinstance(m, np.ndarray):
+            raise TypeError(f"masked_fill(mask, value): mask must be a boolean Tensor, got "
+                            f"{type(mask).__name__}: wrap it, Tensor(mask)")
+        if m.dtype != np.bool_:
+            raise DtypeError(f"masked_fill only takes boolean masks, got a {m.dtype} mask: "
+                             f"compare to make one (mask == 1 is written mask > 0.5, or t.data != 0)")
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise RuntimeError(f"masked_fill takes a 0-dimensional value tensor, got one "
+                                   f"with shape {value.shape}: write value.item() or t.where")
+            fill = value.data
+        elif isinstance(value, (numbers.Real, np.bool_)):
+            fill = value
+        else:
+            raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got {_shown(value)}")
+        kind = self.dtype.kind
+        if (kind in "biu" and not np.isfinite(fill)) or (kind in "iu" and not np.iinfo(
+                self.dtype).min <= fill <= np.iinfo(self.dtype).max) or (kind == "f" and np.isfinite(
+                fill) and abs(fill) > np.finfo(self.dtype).max):
+            raise RuntimeError(f"masked_fill: the value {fill} does not fit a {self.dtype} tensor")
+        try:
+            np.broadcast_shapes(self.shape, m.shape)
+        except ValueError:
+            raise ShapeError(f"masked_fill: a mask of shape {m.shape} does not broadcast against "
+                             f"a tensor of shape {self.shape}") from None
+        data = np.where(m, np.asarray(fill).astype(self.dtype), self.data)
+        operands = (self, value) if isinstance(value, Tensor) else (self,)
+        return Tensor._result(data, operands, "masked_fill", partial(_masked_fill_rule, mask=m))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, shifted by the max so nothing overflows."""
@@ -577,9 +645,15 @@ def _matmul(x: Tensor, y: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul needs tensors with at least one dimension (use * for scalars)")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not fit: the last "
                          f"dimension of the first must equal the "
                          f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second")
+    try:  # batch dimensions (all but the last two) broadcast, as in torch.matmul
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not fit: their batch "
+                         f"dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast "
+                         f"(compared from the right, each pair equal or one of them 1)") from None
     _same_dtype("matmul", first=x, second=y)
     return Tensor._result(a @ b, (x, y), "@", _matmul_rule)
 
@@ -864,6 +938,14 @@ def _sigmoid_rule(out: Tensor) -> None:
 def _relu_rule(out: Tensor) -> None:
     # zero where the output is <= 0; a NaN passes its gradient through, as in PyTorch
     _accumulate(out._prev[0], np.where(out.data <= 0, 0.0, out.grad))
+
+
+def _masked_fill_rule(out: Tensor, mask: np.ndarray) -> None:
+    a, *value = out._prev
+    if a._requires_grad:
+        _accumulate(a, _unbroadcast(np.where(mask, 0.0, out.grad), a.data.shape))
+    if value and value[0]._requires_grad:
+        _accumulate(value[0], np.where(mask, out.grad, 0.0).sum())
 
 
 def _softmax_rule(out: Tensor, axes: tuple) -> None:
