@@ -15,7 +15,7 @@ from typing import Any, Optional, Union
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from grad.tensor.tensor import DtypeError, Tensor, _accumulate, _lift, _same_dtype, _shown
+from grad.tensor.tensor import DtypeError, ShapeError, Tensor, _accumulate, _lift, _same_dtype, _shown
 
 IntPair = Union[int, tuple[int, int]]
 
@@ -290,8 +290,12 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
     else:
         raise ValueError("cross_entropy needs logits with a class axis, got a 0-d tensor")
     if y.shape not in wanted:
-        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
-                         f"{wanted[0]}, got {y.shape}")
+        last = (f"; for logits (B, T, classes) with labels (B, T) as a GPT makes them, move the "
+                f"classes to axis 1, logits.transpose(1, 2), or flatten both: "
+                f"logits.reshape(-1, {z.shape[-1]}) and labels.reshape(-1)"
+                if z.ndim >= 3 and y.shape == z.shape[:-1] else "")
+        raise ShapeError(f"cross_entropy: logits of shape {logits.shape} need labels of shape "
+                         f"{wanted[0]} (PyTorch's layout: the classes on axis 1), got {y.shape}{last}")
     n_classes = z2.shape[1]
     y2 = y.reshape(-1)
     if y2.size and (y2.min() < 0 or y2.max() >= n_classes):
