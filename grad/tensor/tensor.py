@@ -392,10 +392,7 @@ class Tensor:
             fill = value
         else:
             raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got {_shown(value)}")
-        kind = self.dtype.kind
-        if (kind in "biu" and not np.isfinite(fill)) or (kind in "iu" and not np.iinfo(
-                self.dtype).min <= fill <= np.iinfo(self.dtype).max) or (kind == "f" and np.isfinite(
-                fill) and abs(fill) > np.finfo(self.dtype).max):
+        if not _fits(fill, self.dtype):
             raise RuntimeError(f"masked_fill: the value {fill} does not fit a {self.dtype} tensor")
         try:
             np.broadcast_shapes(self.shape, m.shape)
@@ -677,6 +674,15 @@ def _no_bool(x: Any, op: str) -> Any:
         raise DtypeError(f"`{op}` with booleans is not supported (as in PyTorch): for the "
                          f"complement of a mask write ~mask, for numbers convert first, mask.long()")
     return x
+
+
+def _fits(value: Any, dtype: np.dtype) -> bool:
+    """Whether a number converts to `dtype` without overflowing (as PyTorch checks a fill)."""
+    if dtype.kind == "b":
+        return True
+    if dtype.kind == "f":
+        return not np.isfinite(value) or abs(float(value)) <= float(np.finfo(dtype).max)
+    return bool(np.isfinite(value)) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max
 
 
 def _floating(x: np.ndarray) -> np.ndarray:

@@ -135,8 +135,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         t = np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a))
         cdf = 0.5 * (1.0 + t)
     else:
-        from scipy.special import erf  # NumPy has no erf; SciPy comes with scikit-learn
-        t, cdf = None, 0.5 * (1.0 + erf(a * (1 / math.sqrt(2.0))))
+        from scipy.special import ndtr  # Phi, 0.5 * (1 + erf(x / sqrt 2)); NumPy has no erf
+        t, cdf = None, ndtr(a)
     with np.errstate(invalid="ignore"):  # gelu(-inf) is -inf * 0, nan, as in PyTorch
         data = a * cdf
     return Tensor._result(data, (x,), "gelu", partial(_gelu_rule, cdf=cdf, t=t))
