@@ -11,6 +11,11 @@ ACCEPTED = [
     (start_here.square, "def square(x):\n    return x ** 2"),
     (start_here.square, "import math\ndef square(x):\n    return math.pow(x, 2)"),
     (start_here.square, "import numpy as np\ndef square(x):\n    return np.square(x)"),
+    (derivatives.one_input, "def one_input(f, point, name):\n    def g(v):\n"
+                            "        moved = dict(point)\n        moved[name] = v\n"
+                            "        return f(**moved)\n    return g"),
+    (derivatives.one_input, "def one_input(f, point, name):\n"
+                            "    return lambda v: f(**{k: (v if k == name else x) for k, x in point.items()})"),
     (derivatives.backward_slope, "def backward_slope(f, x, h):\n    return (f(x - h) - f(x)) / (-h)"),
     (derivatives.backward_slope, "def backward_slope(f, x, h):\n    left = x - h\n"
                                  "    return (f(x) - f(left)) / (x - left)"),
@@ -128,6 +133,13 @@ SILLY = [
     (start_here.square, "square = 'x * x'", "should be a function"),
     (start_here.square, "def square():\n    return 4", "raised TypeError"),
     (start_here.square, "def square(x):\n    return str(x * x)", "is the string"),
+    (derivatives.one_input, "def one_input(f, point):\n    return f", "raised TypeError"),
+    (derivatives.one_input, "def one_input(f, point, name):\n    return lambda v: f(**point, name=v)",
+     "unexpected keyword argument"),
+    (derivatives.one_input, "def one_input(f, point, name):\n    return lambda v: str(v)", "is the string"),
+    (derivatives.one_input, "def one_input(f, point, name):\n    return lambda v: None", "is None"),
+    (derivatives.one_input, "def one_input(f, point, name):\n    return lambda: f(**point)",
+     "raised TypeError"),
     (derivatives.backward_slope, "def backward_slope(f, x):\n    return 1.0", "raised TypeError"),
     (derivatives.backward_slope, "def backward_slope(f, x, h):\n    return 1e308 * 10", "is inf"),
     (derivatives.tangent, "def tangent(f, x):\n    return lambda: f(x)", "raised TypeError"),
@@ -237,3 +249,20 @@ def test_an_answer_slightly_off_is_not_said_to_be_a_numerical_difference():
     import math
     problem = backprop_by_hand.dtanh.verdict(lambda n: 1 - math.tanh(n) ** 2 + 1e-9)
     assert "like a numerical estimate" in problem and "that is a numerical" not in problem
+
+
+def test_one_input_never_trusts_the_dictionary_it_leaves_behind():
+    # Changing point when one_input is called, or only when g is called, is both told.
+    def at_once(f, point, name):
+        point[name] = 0.0
+        return lambda v: f(**{**point, name: v})
+    assert "changed" in derivatives.one_input.verdict(at_once)
+
+    def later(f, point, name):
+        values = dict(point)
+
+        def g(v):
+            point.clear()                  # the right number, but point is emptied
+            return f(**{**values, name: v})
+        return g
+    assert "changed the dictionary point" in derivatives.one_input.verdict(later)

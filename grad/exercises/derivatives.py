@@ -1,11 +1,13 @@
-"""Notebook 01: slopes from secants, tangent lines, partial derivatives, choosing a step."""
+"""Notebook 01: one input of several (Python's functions and dictionaries), slopes from secants,
+tangent lines, partial derivatives, choosing a step."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 from grad.check import secant_slope
-from grad.exercises import Exercise, Mistake, close, describe, entries, function, number, run
+from grad.exercises import (Exercise, Mistake, close, describe, entries, fresh, function, number,
+                            run)
 
 
 def _square(x):
@@ -22,6 +24,121 @@ def _lesson_f(x):
 
 def _line(x):
     return 5 * x + 1
+
+
+# ---------------------------------------------------------------------------------------
+# 0. Python you will meet: a function of one input, the others frozen
+# ---------------------------------------------------------------------------------------
+
+def _d(a, b, c):
+    return a * b + c
+
+
+def _L_kw(a, b, c, m):
+    return (a * b + c) * m
+
+
+def _area(width, height):
+    return width * height
+
+
+# (f, its name in messages, the point, which entry moves, the values of v to try)
+_ONE_INPUT_CASES = [
+    (_d, "d(a, b, c) = a·b + c", {"a": 2.0, "b": -3.0, "c": 10.0}, "a", (5.0, 2.0, -1.5)),
+    (_d, "d(a, b, c) = a·b + c", {"a": 2.0, "b": -3.0, "c": 10.0}, "c", (0.0, 7.25)),
+    (_L_kw, "L(a, b, c, m) = (a·b + c)·m", {"a": 2.0, "b": -3.0, "c": 10.0, "m": -2.0}, "m",
+     (1.0, 0.5)),
+    # the entries in another order than f's parameters: only passing them by name works
+    (_d, "d(a, b, c) = a·b + c", {"c": 10.0, "b": -3.0, "a": 2.0}, "b", (4.0, -0.5)),
+    (_area, "area(width, height) = width·height", {"height": 3.0, "width": 2.0}, "width",
+     (10.0,)),
+]
+
+
+def _test_one_input(one_input):
+    function(one_input, "one_input")
+    for f, name_f, point, name, vs in _ONE_INPUT_CASES:
+        call = f"one_input(f, {_text(point)}, {name!r}) for f = {name_f}"
+        given = fresh(point)
+        g = run(one_input, f, given, name, what=call)
+        if isinstance(g, type) or not callable(g):
+            return (f"{call} is {describe(g)}; it should be a function of one number v "
+                    "(for example a lambda v: ...)")
+        for v in vs:
+            what = f"g({v})"
+            got = number(run(g, v, what=f"{what}, with g = {call}"), what)
+            if not _unchanged(given, point):
+                return (f"{call} gave a g, and calling {what} changed the dictionary point: "
+                        "leave point as it was and build a new dictionary instead")
+            moved = dict(point)
+            moved[name] = v
+            want = f(**moved)
+            if close(got, want, rel=1e-12, abs_=1e-12):
+                continue
+            if close(got, f(**point), rel=1e-12, abs_=1e-12) and v != point[name]:
+                return (f"with g = {call}, g({v}) = {got:g}, which is f at the point itself: "
+                        f"v should take the place of point[{name!r}] = {point[name]:g}")
+            positional = f(*moved.values())
+            if list(point) != list(moved) or close(got, positional, rel=1e-12, abs_=1e-12):
+                return (f"with g = {call}, g({v}) = {got:g}, but f({_arguments(moved)}) is "
+                        f"{want:g}: the entries reached f's parameters in the dictionary's "
+                        "order, not by their names")
+            return (f"with g = {call}, g({v}) = {got:g}, but f({_arguments(moved)}) is "
+                    f"{want:g}")
+    return None
+
+
+def _text(point: dict) -> str:
+    return "{" + ", ".join(f"{k!r}: {v:g}" for k, v in point.items()) + "}"
+
+
+def _unchanged(given: object, point: dict) -> bool:
+    """Does the learner's copy still hold exactly the point's keys and numbers?"""
+    if type(given) is not dict or list(dict.keys(given)) != list(point):
+        return False
+    return all(type(v) is float and v == point[k] for k, v in dict.items(given))
+
+
+def _arguments(point: dict) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in point.items())
+
+
+one_input = Exercise(
+    title="A function of one input",
+    answer_name="one_input",
+    test=_test_one_input,
+    nudge_text="one_input does not compute a number yet: it builds and returns a function, "
+               "which computes a number each time it is called with a v.",
+    hint_text="return a lambda of v (or a function defined inside one_input). Inside it, "
+              "make a new dictionary holding point's entries with the entry `name` replaced "
+              "by v, and unpack it into keyword arguments of f with **.",
+    solution_code='''
+        def one_input(f, point, name):
+            return lambda v: f(**{**point, name: v})
+    ''',
+    mistakes=[Mistake('''
+        def one_input(f, point, name):
+            return f(**point)                          # a number, not a function of v
+    ''', says="it should be a function of one number v"), Mistake('''
+        def one_input(f, point, name):
+            return lambda v: f(**point)                # v is never used
+    ''', says="which is f at the point itself"), Mistake('''
+        def one_input(f, point, name):
+            return lambda v: f(**{name: v, **point})   # point's entry comes last and wins
+    ''', says="which is f at the point itself"), Mistake('''
+        def one_input(f, point, name):
+            def g(v):
+                point[name] = v                        # changes the caller's dictionary
+                return f(**point)
+            return g
+    ''', says="changed the dictionary point"), Mistake('''
+        def one_input(f, point, name):
+            return lambda v: f(*{**point, name: v}.values())   # by position, not by name
+    ''', says="in the dictionary's order"), Mistake('''
+        def one_input(f, point, name):
+            return lambda v: f(**{**point, name: point[name] + v})   # adds v instead
+    ''', says="but f(")],
+)
 
 
 # ---------------------------------------------------------------------------------------
