@@ -434,6 +434,31 @@ def test_state_dict_names_like_pytorch():
         "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var"]
 
 
+def test_named_parameters_follow_the_state_dict_names():
+    model = Model()
+    named = list(model.named_parameters())
+    assert [p for _, p in named] == model.parameters()
+    assert [n for n, _ in named] == [n for n in model.state_dict() if "running" not in n]
+    shared = nn.Sequential(model.emb, model.emb)
+    assert [n for n, _ in shared.named_parameters()] == ["0.weight"]  # a shared Tensor once
+
+
+def test_a_float32_transformer_stays_float32():
+    manual_seed(0)
+    f32 = np.float32
+    emb, ln, fc = nn.Embedding(7, 8, dtype=f32), nn.LayerNorm(8, dtype=f32), nn.Linear(8, 24, dtype=f32)
+    head = nn.Linear(8, 7, dtype=f32)
+    x = ln(emb(np.array([[1, 2, 3, 4]])))
+    q, k, v = (fc(x).reshape(1, 4, 3, 2, 4).permute(2, 0, 3, 1, 4)[i] for i in range(3))
+    y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=0.1)
+    h = F.gelu(y.transpose(1, 2).reshape(1, 4, 8)).masked_fill(Tensor(np.eye(8, dtype=bool)[:4]), 0.0)
+    loss = F.cross_entropy(head(h).reshape(4, 7), np.array([2, 3, 4, 5]))
+    assert all(t.dtype == f32 for t in (x, q, y, h, loss))
+    loss.backward()
+    for m in (emb, ln, fc, head):
+        assert all(p.grad.dtype == f32 for p in m.parameters())
+
+
 def test_state_dict_holds_copies_and_loading_restores_the_model():
     manual_seed(1)
     model, idx = Model(), np.array([[0, 1, 4], [2, 2, 3]])

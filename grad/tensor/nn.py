@@ -86,6 +86,15 @@ class Module(grad.nn.Module):
                                 f"of Values (grad.nn), which has no state_dict")
             yield from child._named_state(f"{prefix}{name}.")
 
+    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, parameter) for each Tensor that needs a gradient, once each, named
+        as in state_dict(): ('tok.weight', ...), ('blocks.0.ln1.weight', ...)."""
+        seen = set()
+        for name, value in self._named_state():
+            if isinstance(value, Tensor) and value.requires_grad and id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every array the model holds, by dotted name as in PyTorch: its Tensors
         (parameters, trainable or not) and NumPy arrays (such as BatchNorm's running

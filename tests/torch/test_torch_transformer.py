@@ -331,6 +331,7 @@ def test_tiny_gpt_loss_and_every_gradient_as_torch(fused):
     loss.backward()
     expected.backward()
     assert abs(loss.item() - expected.item()) < 1e-9
-    ours_params = dict(zip(state, ours.parameters()))
+    ours_params = dict(ours.named_parameters())
+    assert list(ours_params) == [name for name, _ in theirs.named_parameters()]
     for name, p in theirs.named_parameters():
         assert_same(ours_params[name].grad, p.grad, f"gradient of {name}", tol=1e-9)
