@@ -307,3 +307,26 @@ def test_colours_come_from_the_colour_blind_safe_palette_with_a_second_cue():
 def test_every_control_over_its_whole_range_draws_without_warnings():
     sweep(TangentExplorer(), most=21)
     sweep(TangentExplorer(math.sin, math.cos, x=1.0, x_range=(-3, 3), label="sin x"))
+
+
+@pytest.mark.parametrize("method", ["forward", "central"])
+def test_labels_stay_apart_and_inside_the_plot_for_every_step(method):
+    # Over the h slider's whole range (1 down to 1e-16) and the x slider's: a label is
+    # either hidden (the triangle is too small to label) or shown apart from the other
+    # and inside the axes.
+    w = TangentExplorer(method=method)
+    renderer = w.fast.canvas.get_renderer()
+    inside = w.ax.get_window_extent(renderer)
+    shown = 0
+    for h in control_positions(w.h_slider, 9):
+        w.h_slider.value = h
+        for x in control_positions(w.x_slider, 11):
+            w.x_slider.value = x
+            boxes = label_boxes(w)
+            shown += len(boxes)
+            if len(boxes) == 2:
+                assert not boxes["run"].overlaps(boxes["rise"]), (method, h, x)
+            for name, box in boxes.items():
+                assert (inside.x0 - 1 <= box.x0 and box.x1 <= inside.x1 + 1
+                        and inside.y0 - 1 <= box.y0 and box.y1 <= inside.y1 + 1), (name, h, x)
+    assert shown > 10
