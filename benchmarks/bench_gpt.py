@@ -77,7 +77,8 @@ def torch_gpt(vocab: int, context: int, width: int, heads: int, layers: int, dty
             super().__init__()
             self.ln1, self.qkv = tnn.LayerNorm(width), tnn.Linear(width, 3 * width)
             self.proj, self.ln2 = tnn.Linear(width, width), tnn.LayerNorm(width)
-            self.fc, self.act, self.out = tnn.Linear(width, 4 * width), tnn.GELU(), tnn.Linear(4 * width, width)
+            self.fc, self.act = tnn.Linear(width, 4 * width), tnn.GELU()
+            self.out = tnn.Linear(4 * width, width)
 
         def forward(self, x):
             B, T, C = x.shape

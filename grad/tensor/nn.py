@@ -134,9 +134,9 @@ class Module(grad.nn.Module):
                               f"from the state dict, the shape in the current model is {shape}.")
             copies.append((target.data if isinstance(target, Tensor) else target, array))
         if strict and unexpected:
-            errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}.")
         if strict and missing:
-            errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+            errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}.")
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
@@ -146,6 +146,10 @@ class Module(grad.nn.Module):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+def _quoted(names: list) -> str:
+    return ", ".join(f'"{name}"' for name in names)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -354,9 +358,11 @@ class LayerNorm(Module):
             raise TypeError(f"eps must be a number, got {eps!r}")
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
         dtype = _float_dtype(dtype)
-        shape = self.normalized_shape
-        self.weight = Tensor(np.ones(shape, dtype), requires_grad=True, label="weight") if elementwise_affine else None
-        self.bias = Tensor(np.zeros(shape, dtype), requires_grad=True, label="bias") if elementwise_affine and bias else None
+        shape, self.weight, self.bias = self.normalized_shape, None, None
+        if elementwise_affine:
+            self.weight = Tensor(np.ones(shape, dtype), requires_grad=True, label="weight")
+            if bias:
+                self.bias = Tensor(np.zeros(shape, dtype), requires_grad=True, label="bias")
 
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
