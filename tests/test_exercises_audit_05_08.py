@@ -200,6 +200,40 @@ ACCEPTED = {
         def pick_lr(xs):
             return 1.3 / (2 * sum(x * x for x in xs) / len(xs))  # above 1 / c, below 2 / c
     '''],
+    (training, "column_means"): ['''
+        import numpy as np
+        def column_means(M):
+            return np.mean(M, axis=0)
+    ''', '''
+        def column_means(M):
+            return M.sum(axis=0) / M.shape[0]
+    ''', '''
+        def column_means(M):
+            return [sum(col) / len(col) for col in M.T]     # a list is fine
+    '''],
+    (training, "predict_all"): ['''
+        import numpy as np
+        def predict_all(A, p):
+            return np.dot(A, p)
+    ''', '''
+        def predict_all(A, p):
+            return (A * p).sum(axis=1)
+    ''', '''
+        def predict_all(A, p):
+            return p[0] * A[:, 0] + p[1]
+    '''],
+    (training, "line_losses"): ['''
+        import numpy as np
+        def line_losses(ws, bs, x, y):
+            return np.mean((np.outer(ws, x) + bs[:, None] - y) ** 2, axis=-1)
+    ''', '''
+        def line_losses(ws, bs, x, y):
+            return ((ws[:, None] * x[None, :] + bs[:, None] - y[None, :]) ** 2).mean(axis=1)
+    ''', '''
+        import numpy as np
+        def line_losses(ws, bs, x, y):
+            return np.array([np.mean((w * x + b - y) ** 2) for w, b in zip(ws, bs)])  # a loop works too
+    '''],
     (classification, "hinge_one"): ['''
         def hinge_one(score, label):
             return (-label * score + 1).relu()
@@ -440,3 +474,32 @@ def test_pick_lr_verdicts_tell_small_steps_from_slow_bounces_and_keep_the_formul
     assert "covers only part of the way" in small and "overshoots" in bouncy
     for problem in (small, bouncy, training.pick_lr.verdict(lambda xs: 0.1)):
         assert "1 / curvature" not in problem and "mean(x" not in problem
+
+
+# ---- the NumPy primer of notebook 07 ------------------------------------------------------------
+def test_primer_verdicts_name_the_shape_and_keep_the_answer_hidden():
+    rows = training.column_means.verdict(lambda M: M.mean(axis=1))
+    assert "one number per row" in rows and "axis=0" not in rows
+    product = training.predict_all.verdict(lambda A, p: A * p)
+    assert "not added up" in product and "@" not in product
+    table = training.line_losses.verdict(lambda ws, bs, x, y: (ws[:, None] * x + bs[:, None] - y) ** 2)
+    assert "not yet averaged" in table and "axis=1" not in table and "None" not in table
+
+
+def test_primer_answers_that_change_their_inputs_are_refused():
+    def in_place(M):
+        M -= M.mean(axis=0)          # centres the caller's array
+        return M.mean(axis=0) + 0 * M[0]
+    assert "changed its input" in training.column_means.verdict(in_place)
+
+
+def test_primer_checkers_accept_lists_where_arrays_are_asked():
+    assert training.predict_all.verdict(lambda A, p: (A @ p).tolist()) is None
+    assert training.line_losses.verdict(
+        lambda ws, bs, x, y: list(np.mean((ws[:, None] * x + bs[:, None] - y) ** 2, axis=1))) is None
+
+
+def test_primer_wrong_axes_for_the_loss_table_are_caught():
+    problem = training.line_losses.verdict(
+        lambda ws, bs, x, y: np.mean((ws[:, None] * x + bs[:, None] - y) ** 2, axis=0))
+    assert problem is not None and "shape" in problem

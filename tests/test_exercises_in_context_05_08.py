@@ -130,3 +130,29 @@ def test_the_unanswered_cells_get_a_verdict_without_help(name):
         assert "the checker itself failed" not in out, out
         assert exercise.hint_text not in out and exercise.nudge_text not in out, out
         assert exercise.code() not in out, out
+
+
+def test_notebook_07_primer_exercises_pass_in_place_and_stubs_get_a_verdict():
+    """The NumPy primer's exercises sit inside the lesson: pasted in place, each solution
+    says ✅ and the lesson cells after it still run; as committed, each stub gets a ❌."""
+    from grad.exercises import training
+    nb = nbformat.read(ROOT / "notebooks" / "07_training.ipynb", as_version=4)
+    start = next(i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "markdown" and c.source.lstrip().startswith("## Exercises"))
+    lesson = [c.source for c in nb.cells[:start] if c.cell_type == "code"]
+    primer = [cell for cell in lesson if CHECK.search(cell)]
+    assert [CHECK.search(c).group(1) for c in primer] == ["column_means", "predict_all",
+                                                          "line_losses"]
+    stubs, solved = {"__name__": "__main__"}, {"__name__": "__main__"}
+    for cell in lesson:
+        if CHECK.search(cell):
+            exercise = getattr(training, CHECK.search(cell).group(1))
+            out = _run(cell, stubs)
+            assert out.startswith(f"❌ {exercise.title}: not yet."), out
+            assert exercise.hint_text not in out and exercise.code() not in out, out
+            code, _ = _with_solution(cell, training)
+            assert _run(code, solved).startswith("✅"), code
+        else:
+            _run(cell, stubs)
+            _run(cell, solved)
+    assert solved["nn_losses"] == stubs["nn_losses"]   # the lesson after the primer is unchanged

@@ -1,12 +1,15 @@
-"""Notebook 07 (training): the loss, one update step, a training loop, a learning rate."""
+"""Notebook 07 (training): the NumPy primer (axis=, @, broadcasting), the loss, one update
+step, a training loop, a learning rate."""
 from __future__ import annotations
 
 import math
 import random
 
+import numpy as np
+
 from grad.engine import Value
-from grad.exercises import (Exercise, Mistake, close, describe, floats, fresh, function, number, run,
-                            shown, to_float)
+from grad.exercises import (Exercise, LearnerFailed, Mistake, allclose, array, close, describe,
+                            floats, fresh, function, number, run, shown, to_float)
 from grad.nn import MLP
 
 
@@ -416,4 +419,177 @@ pick_lr = Exercise(
         def pick_lr(xs):
             return 1 / (2 * sum(x * x for x in xs))   # forgets to divide by n: too small
     ''', says='still away from the best w')],
+)
+
+
+# ---- the NumPy primer: axis=, @, None and broadcasting ----------------------------------------
+_MATRICES = [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+             [[0.5, -1.0], [2.0, 3.5], [-4.0, 0.0], [1.5, 2.5]],
+             [[2.0, -3.0, 0.25, 7.0, 1.0]]]
+
+
+def _test_column_means(column_means):
+    function(column_means, "column_means")
+    for rows in _MATRICES:
+        M = np.array(rows)
+        what = f"column_means(M) for M of shape {M.shape}"
+        got = array(run(column_means, M.copy(), what=what), what)
+        want = M.mean(axis=0)
+        if got.shape != want.shape:
+            if got.shape == (M.shape[0],) and M.shape[0] != M.shape[1]:
+                return (f"{what} has shape {got.shape}: one number per row; it should hold "
+                        f"one number per column, shape {want.shape}")
+            if got.ndim == 0:
+                return (f"{what} is a single number ({got.item():.4g}), the mean of all the "
+                        f"entries; it should hold one mean per column, shape {want.shape}")
+            return f"{what} has shape {got.shape}; it should have shape {want.shape}"
+        if allclose(got, want):
+            continue
+        if allclose(got, M.sum(axis=0)):
+            return (f"{what} gives {describe(got)}, the sums of the columns; each should be "
+                    "divided by the number of rows")
+        return f"{what} gives {describe(got)}, but the column means are {describe(want)}"
+    return None
+
+
+column_means = Exercise(
+    title="Column means with axis=",
+    answer_name="column_means",
+    test=_test_column_means,
+    nudge_text=("a column runs down the rows: averaging each column collapses the axis "
+                "that counts the rows."),
+    hint_text=("M.mean() averages everything; M.mean(axis=...) averages along one axis only. "
+               "Which axis numbers the rows of a 2-D array: the first or the second?"),
+    solution_code='''
+        def column_means(M):
+            return M.mean(axis=0)
+    ''',
+    mistakes=[Mistake('''
+        def column_means(M):
+            return M.mean(axis=1)   # the mean of each row
+    ''', says="one number per row"), Mistake('''
+        def column_means(M):
+            return M.mean()   # the mean of everything
+    ''', says="a single number"), Mistake('''
+        def column_means(M):
+            return M.sum(axis=0)   # not divided
+    ''', says="the sums of the columns")],
+)
+
+
+def _line_data():
+    rng = np.random.default_rng(5)
+    return [(rng.uniform(-2, 3, n), rng.normal(0, 1, n), n) for n in (4, 7)]
+
+
+def _test_predict_all(predict_all):
+    function(predict_all, "predict_all")
+    for x, _, n in _line_data():
+        A = np.stack([x, np.ones(n)], axis=1)
+        for w, b in ((2.0, -1.0), (-0.5, 3.0)):
+            p = np.array([w, b])
+            what = f"predict_all(A, p) for A of shape {A.shape} and p = [{w}, {b}]"
+            got = array(run(predict_all, A.copy(), p.copy(), what=what), what)
+            want = A @ p
+            if got.shape == A.shape and allclose(got, A * p):
+                return (f"{what} has shape {got.shape}: each entry of a row multiplied by "
+                        f"its entry of p, but not added up; it should hold one prediction "
+                        f"per row, shape {want.shape}")
+            if got.shape != want.shape:
+                return f"{what} has shape {got.shape}; it should hold one prediction per row, shape {want.shape}"
+            if allclose(got, b * x + w):
+                return (f"{what} gives predictions that use w as the intercept and b as "
+                        "the slope: row i is (x_i, 1), so p's first number multiplies x_i")
+            if not allclose(got, want):
+                return f"{what} gives {describe(got)}, but w * x_i + b for each row is {describe(want)}"
+    return None
+
+
+predict_all = Exercise(
+    title="All the predictions with @",
+    answer_name="predict_all",
+    test=_test_predict_all,
+    nudge_text=("each row of A is (x_i, 1); the line's prediction for that row is the row's "
+                "dot product with p = (w, b)."),
+    hint_text=("one operator computes the dot product of every row of a 2-D array with a "
+               "1-D array at once (not *, which multiplies entry by entry)."),
+    solution_code='''
+        def predict_all(A, p):
+            return A @ p
+    ''',
+    mistakes=[Mistake('''
+        def predict_all(A, p):
+            return A * p   # entry by entry, not summed
+    ''', says="not added up"), Mistake('''
+        def predict_all(A, p):
+            w, b = p
+            return b * A[:, 0] + w   # the two parameters swapped
+    ''', says="w as the intercept")],
+)
+
+
+def _test_line_losses(line_losses):
+    function(line_losses, "line_losses")
+    for x, y, n in _line_data():
+        for ws, bs in (([2.0, -1.0, 0.5], [0.0, 1.0, -2.0]), ([1.5, 0.0], [0.5, 0.5])):
+            ws, bs = np.array(ws), np.array(bs)
+            what = f"line_losses(ws, bs, x, y) for {len(ws)} lines and {n} points"
+            try:
+                out = run(line_losses, ws.copy(), bs.copy(), x.copy(), y.copy(), what=what)
+            except LearnerFailed as e:
+                if isinstance(e.error, ValueError) and "broadcast" in str(e.error):
+                    return (f"{what} failed: NumPy could not broadcast arrays of shapes "
+                            f"({len(ws)},) and ({n},) together. Which axis should count the "
+                            "lines, and which the points?")
+                raise
+            got = array(out, what)
+            want = np.mean((ws[:, None] * x + bs[:, None] - y) ** 2, axis=1)
+            if got.shape == (len(ws), n):
+                return (f"{what} has shape {got.shape}: the squared error of every line at "
+                        f"every point, not yet averaged over the points")
+            if got.ndim == 0:
+                return (f"{what} is a single number; it should hold one loss per line, "
+                        f"shape {want.shape}")
+            if got.shape != want.shape:
+                return f"{what} has shape {got.shape}; it should hold one loss per line, shape {want.shape}"
+            if allclose(got, np.sum((ws[:, None] * x + bs[:, None] - y) ** 2, axis=1)):
+                return f"{what} gives the sum of the squared errors of each line, not their mean"
+            if not allclose(got, want):
+                return (f"{what} gives {describe(got)}, but the mean squared errors of the "
+                        f"lines are {describe(want)}")
+    return None
+
+
+line_losses = Exercise(
+    title="The loss of many lines at once",
+    answer_name="line_losses",
+    test=_test_line_losses,
+    nudge_text=("build a table with one row per line and one column per point, then average "
+                "each row."),
+    hint_text=("ws[:, None] has shape (k, 1): times x (shape (n,)) it broadcasts to a (k, n) "
+               "table, one row per line. Do the same for bs, subtract y, square, and take "
+               "the mean along the axis that counts the points."),
+    solution_code='''
+        import numpy as np
+
+        def line_losses(ws, bs, x, y):
+            errors = ws[:, None] * x + bs[:, None] - y
+            return np.mean(errors ** 2, axis=1)
+    ''',
+    mistakes=[Mistake('''
+        import numpy as np
+        def line_losses(ws, bs, x, y):
+            return np.mean((ws * x + bs - y) ** 2, axis=-1)   # no None: shapes (k,) and (n,)
+    ''', says="could not broadcast"), Mistake('''
+        def line_losses(ws, bs, x, y):
+            return (ws[:, None] * x + bs[:, None] - y) ** 2   # not averaged
+    ''', says="not yet averaged"), Mistake('''
+        import numpy as np
+        def line_losses(ws, bs, x, y):
+            return np.mean((ws[:, None] * x + bs[:, None] - y) ** 2)   # everything averaged
+    ''', says="a single number"), Mistake('''
+        import numpy as np
+        def line_losses(ws, bs, x, y):
+            return np.sum((ws[:, None] * x + bs[:, None] - y) ** 2, axis=1)
+    ''', says="sum of the squared errors")],
 )
