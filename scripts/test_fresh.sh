@@ -96,7 +96,10 @@ check_lab() {
         if [ -z "$url" ]; then echo "lab printed no URL:"; cat lab.log; status=1
         else .venv/bin/python .lab_check.py "${url%%/lab?*}" "${url##*token=}" && status=0 || status=$?
         fi
+        # stop the server and everything it started; it takes a few seconds to shut down
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+        for i in $(seq 1 60); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 1; done
+        kill -KILL -- "-$pid" 2>/dev/null || true
         wait "$pid" || true
         rm -f .lab_check.py lab.log
         exit $status'
