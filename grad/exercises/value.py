@@ -110,15 +110,17 @@ neg_sub = Exercise(
     hint_text=("follow the pattern of __mul__: each method returns a new Value whose data is "
                "computed from self.data (and other.data), whose children are the operands in "
                "order, and whose _op names the operation ('neg' or '-')."),
-    solution_code=_CLASS + '''
-    # The two new methods. In the notebook each one is a separate `def` with
-    # @add_to_class(Value) above it.
+    solution_code=("# The class as the cells above built it (already in your notebook: no need to\n"
+                   "# type it again), so that this answer also runs on its own:"
+                   + _CLASS + '''
+    # What you write: the two new methods. In the notebook's exercise cell each one is a
+    # `def` of its own, with @add_to_class(Value) above it.
     def __neg__(self):
         return Value(-self.data, (self,), "neg")
 
     def __sub__(self, other):
         return Value(self.data - other.data, (self, other), "-")
-''',
+'''),
     mistakes=[
         Mistake(_CLASS + '''
     def __neg__(self):
