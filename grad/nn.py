@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from typing import Callable, Iterable, Iterator, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, Union
 
 from grad.engine import Value, weighted_sum
 
@@ -96,11 +96,84 @@ class Module:
 
     def children(self) -> Iterator[Module]:
         """The modules this one is made of (found among its attributes)."""
-        for value in vars(self).values():
+        return (child for _, child in self.named_children())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each sub-module, in the order they were set: the attribute's
+        name, or `name.i` for the i-th module in a list or tuple (PyTorch's ModuleList)."""
+        for name, value in vars(self).items():
             if isinstance(value, Module):
-                yield value
+                yield name, value
             elif isinstance(value, (list, tuple)):
-                yield from (v for v in value if isinstance(v, Module))
+                yield from ((f"{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, Module))
+
+    # ---- saving and loading ----------------------------------------------------------
+    # One mechanism for both engines: _named_state lists what a model holds, by dotted
+    # name; _saved, _converted and _write say how one entry is copied out and back in
+    # (grad.tensor.nn.Module changes these four for Tensors and arrays).
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, Value) for each Value held here (in a list: `name.i`), then in
+        each sub-module."""
+        for name, value in vars(self).items():
+            if isinstance(value, Value):
+                yield prefix + name, value
+            elif isinstance(value, (list, tuple)):
+                yield from ((f"{prefix}{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, Value))
+        for name, child in self.named_children():
+            yield from child._named_state(f"{prefix}{name}.")
+
+    def _saved(self, value: Value) -> float:
+        return value.data
+
+    def _converted(self, name: str, target: Value, value: Any) -> tuple[Any, str]:
+        """`value` as `target` takes it, and what is wrong with it if it does not fit ('')."""
+        if isinstance(value, Value):
+            value = value.data
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"load_state_dict: {name} must be a number, got {value!r}")
+        return float(value), ""
+
+    def _write(self, target: Value, value: float) -> None:
+        target.data = value
+
+    def state_dict(self) -> dict[str, Any]:
+        """A copy of everything the model holds, by dotted name as in PyTorch: a Tensor
+        model's arrays ('0.weight', 'blocks.1.ln.bias', BatchNorm's 'running_mean'); a
+        Value model's numbers (a Neuron's 'w.0', 'w.1', ..., 'b'; an MLP's
+        'layers.0.neurons.0.w.0'). Later training leaves it as it was; `load_state_dict`
+        puts it back."""
+        return {name: self._saved(value) for name, value in self._named_state()}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy the entries of `state_dict` (from `state_dict()`) into this model, in place.
+
+        A RuntimeError lists every problem, as PyTorch's does: an entry that does not fit
+        (a size mismatch), and with strict=True (the default) names the model has and the
+        dict lacks (missing) or the dict has and the model lacks (unexpected). Nothing is
+        copied unless all of it fits. Returns the missing and unexpected names."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict expects a dict (from state_dict()), got "
+                            f"{type(state_dict).__name__}")
+        own = dict(self._named_state())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        errors, writes = [], []
+        for name, target in own.items():
+            if name in state_dict:
+                value, error = self._converted(name, target, state_dict[name])
+                if error:
+                    errors.append(error)
+                writes.append((target, value))
+        if strict and unexpected:
+            errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}.")
+        if strict and missing:
+            errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}.")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
+        for target, value in writes:
+            self._write(target, value)
+        return IncompatibleKeys(missing, unexpected)
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode here and in every sub-module; returns self."""
@@ -112,6 +185,17 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode (dropout off); the same as train(False)."""
         return self.train(False)
+
+
+def _quoted(names: list) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What load_state_dict(..., strict=False) left alone: names only the model has
+    (missing_keys) and names only the dict has (unexpected_keys)."""
+    missing_keys: list
+    unexpected_keys: list
 
 
 class Neuron(Module):

@@ -514,3 +514,32 @@ def test_load_state_dict_errors_like_pytorch():
     bad["0.bias"] = "zeros"
     with pytest.raises(TypeError, match="0.bias must be an array of numbers"):
         model.load_state_dict(bad)
+
+
+# ---- state_dict of Value models (grad.nn), by the same mechanism ------------------------------------
+def test_value_models_save_and_load_their_numbers():
+    import random
+
+    import grad.nn as vnn
+    random.seed(0)
+    mlp = vnn.MLP(2, [3, 1], dropout=0.5)
+    state = mlp.state_dict()
+    assert list(state)[:4] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b",
+                               "layers.0.neurons.1.w.0"]
+    assert list(state)[-1] == "layers.2.neurons.0.b"              # layers.1 is the Dropout: no state
+    assert list(state.values()) == [p.data for p in mlp.parameters()]
+    mlp.eval()                                                      # no dropout
+    before = mlp([0.5, -1.0]).data
+    for p in mlp.parameters():
+        p.data += 1.0
+    weight = mlp.layers[0].neurons[0].w[0]
+    assert mlp.load_state_dict(state) == ([], [])
+    assert mlp.layers[0].neurons[0].w[0] is weight                 # in place
+    assert mlp([0.5, -1.0]).data == before
+    del state["layers.0.neurons.0.b"]
+    with pytest.raises(RuntimeError, match=r'for MLP:\n\tMissing key\(s\) in state_dict: "layers.0.neurons.0.b"'):
+        mlp.load_state_dict(state)
+    state["layers.0.neurons.0.b"] = "zero"
+    with pytest.raises(TypeError, match="layers.0.neurons.0.b must be a number"):
+        mlp.load_state_dict(state)
+    assert vnn.Neuron(3).state_dict().keys() == {"w.0", "w.1", "w.2", "b"}

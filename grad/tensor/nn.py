@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -66,25 +66,38 @@ class Module(grad.nn.Module):
         for p in self.parameters():
             p.grad = None if set_to_none else np.zeros_like(p.data)
 
-    def named_children(self) -> Iterator[tuple[str, grad.nn.Module]]:
-        """(name, module) for each sub-module, in the order they were set: the attribute's
-        name, or `name.i` for the i-th module in a list or tuple (PyTorch's ModuleList)."""
-        for name, value in vars(self).items():
-            if isinstance(value, grad.nn.Module):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
-                yield from ((f"{name}.{i}", v) for i, v in enumerate(value) if isinstance(v, grad.nn.Module))
-
+    # state_dict() and load_state_dict() come from grad.nn.Module; these say what the
+    # state of a Tensor model is and how one entry is copied out and back in.
     def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        """(dotted name, Tensor or array) for the state here, then in each sub-module."""
+        """(dotted name, Tensor or array) for each Tensor (a parameter, trainable or not) and
+        NumPy array (such as BatchNorm's running statistics) held here, then in sub-modules."""
         for name, value in vars(self).items():
             if isinstance(value, (Tensor, np.ndarray)):
                 yield prefix + name, value
         for name, child in self.named_children():
             if not isinstance(child, Module):
                 raise TypeError(f"state_dict: {prefix + name} is a {type(child).__name__}, a module "
-                                f"of Values (grad.nn), which has no state_dict")
+                                f"of Values (grad.nn): keep Value and Tensor models apart")
             yield from child._named_state(f"{prefix}{name}.")
+
+    def _saved(self, value: Any) -> np.ndarray:
+        return (value.data if isinstance(value, Tensor) else value).copy()
+
+    def _converted(self, name: str, target: Any, value: Any) -> tuple[np.ndarray, str]:
+        """An array (from an array, a Tensor or a torch tensor), and a size mismatch if any."""
+        try:
+            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        except (TypeError, ValueError, RuntimeError):
+            array = None
+        if array is None or array.dtype.kind not in "biuf":
+            raise TypeError(f"load_state_dict: {name} must be an array of numbers, got {_shown(value)}")
+        if array.shape != target.shape:
+            return array, (f"size mismatch for {name}: copying an array of shape {array.shape} from "
+                           f"the state dict, the shape in the current model is {target.shape}.")
+        return array, ""
+
+    def _write(self, target: Any, array: np.ndarray) -> None:
+        (target.data if isinstance(target, Tensor) else target)[...] = array  # in place, as PyTorch
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, parameter) for each Tensor that needs a gradient, once each, named
@@ -95,68 +108,8 @@ class Module(grad.nn.Module):
                 seen.add(id(value))
                 yield name, value
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every array the model holds, by dotted name as in PyTorch: its Tensors
-        (parameters, trainable or not) and NumPy arrays (such as BatchNorm's running
-        statistics), here and in sub-modules: {'0.weight': ..., 'blocks.1.ln.bias': ...}.
-        Copies, so later training leaves a saved state as it was."""
-        return {name: (value.data if isinstance(value, Tensor) else value).copy()
-                for name, value in self._named_state()}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> "IncompatibleKeys":
-        """Copy the arrays of `state_dict` (made by `state_dict()`; NumPy arrays, Tensors or
-        torch tensors) into this model's Tensors and arrays, in place, as PyTorch does.
-
-        A RuntimeError lists every problem: a shape that differs from the model's, and
-        (with strict=True, the default) names the model has and the dict lacks (missing)
-        or the dict has and the model lacks (unexpected). Nothing is copied unless all of
-        it fits. Returns the missing and unexpected names."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict expects a dict of arrays (from state_dict()), got "
-                            f"{type(state_dict).__name__}")
-        own = dict(self._named_state())
-        missing = [name for name in own if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in own]
-        errors, copies = [], []
-        for name, target in own.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            try:
-                array = np.asarray(value.data if isinstance(value, Tensor) else value)
-            except (TypeError, ValueError, RuntimeError):
-                array = None
-            if array is None or array.dtype.kind not in "biuf":
-                raise TypeError(f"load_state_dict: {name} must be an array of numbers, got {_shown(value)}")
-            shape = target.shape
-            if array.shape != shape:
-                errors.append(f"size mismatch for {name}: copying an array of shape {array.shape} "
-                              f"from the state dict, the shape in the current model is {shape}.")
-            copies.append((target.data if isinstance(target, Tensor) else target, array))
-        if strict and unexpected:
-            errors.insert(0, f"Unexpected key(s) in state_dict: {_quoted(unexpected)}.")
-        if strict and missing:
-            errors.insert(0, f"Missing key(s) in state_dict: {_quoted(missing)}.")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
-        for target, array in copies:
-            target[...] = array
-        return IncompatibleKeys(missing, unexpected)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _quoted(names: list) -> str:
-    return ", ".join(f'"{name}"' for name in names)
-
-
-class IncompatibleKeys(NamedTuple):
-    """What load_state_dict(..., strict=False) left alone: names only the model has
-    (missing_keys) and names only the dict has (unexpected_keys)."""
-    missing_keys: list
-    unexpected_keys: list
 
 
 class Linear(Module):
