@@ -118,7 +118,7 @@ def test_every_exercise_names_several_causes(name, ex):
 def test_the_broadcasting_slip_of_a_square_table_is_caught_and_explained():
     # runs without an error on a square table, so only the numbers can tell
     verdict = lm.bigram_probs.verdict(lambda N, alpha: (N + alpha) / (N + alpha).sum(axis=1))
-    assert "rows do not sum to 1" in verdict and "sum of row j" in verdict
+    assert "do not add up to 1" in verdict and "sum of row j" in verdict
     assert "keepdims" not in verdict                     # the fix is not given away
 
 
