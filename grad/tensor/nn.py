@@ -6,6 +6,8 @@ shaped as in PyTorch: Linear's weight is (out_features, in_features), Conv2d's i
 so `np.random.seed` (or `grad.tensor.manual_seed`) reproduces it. Parameters are float64
 unless a layer is made with `dtype=np.float32`; an input of another dtype is refused (as
 in PyTorch), never silently converted. Arguments are checked when the layer is made.
+`state_dict()` copies a model's arrays out under PyTorch's names ('0.weight',
+'blocks.1.ln.bias'), and `load_state_dict` copies them back (or in from a torch model).
 """
 from __future__ import annotations
 
