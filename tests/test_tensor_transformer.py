@@ -171,6 +171,9 @@ def test_embedding_picks_rows_and_sums_gradients_of_repeats():
     np.testing.assert_array_equal(w.grad[:, 0], [1, 3, 1, 0, 0, 1])  # row 1 picked three times
     assert F.embedding(Tensor(3), w).shape == (3,)
     assert F.embedding(np.array([1, 2], np.int32), w).shape == (2, 3)
+    w.grad = None
+    F.embedding(np.zeros((2, 0), np.int64), w).backward(np.zeros((2, 0, 3)))  # no picks at all
+    np.testing.assert_array_equal(w.grad, 0)
 
 
 def test_embedding_refuses_bad_indices_and_weights():
