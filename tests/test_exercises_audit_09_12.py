@@ -185,6 +185,29 @@ def test_make_optimizer_takes_the_notebooks_own_classes():
     assert "not an optimizer" in optimizers.make_optimizer.verdict(lambda ps: MyAdam)
 
 
+def test_make_optimizer_takes_every_setting_the_text_gives_as_passing():
+    # exercise 3's text: 10**-2.5 gets there with momentum 0.9; momentum 0.95 and Adam with
+    # beta2 = 0.9 have room (a range of learning rates, not one point)
+    verdict = optimizers.make_optimizer.verdict
+    assert verdict(lambda ps: optim.SGD(ps, lr=10 ** -2.5, momentum=0.9)) is None
+    for lr in (0.0015, 0.002, 0.0025):
+        assert verdict(lambda ps: optim.SGD(ps, lr=lr, momentum=0.95)) is None, lr
+    for lr in (0.03, 0.05, 0.08):
+        assert verdict(lambda ps: optim.Adam(ps, lr=lr, betas=(0.9, 0.9))) is None, lr
+
+
+def test_make_optimizer_near_misses_of_the_text_get_a_true_verdict():
+    verdict = optimizers.make_optimizer.verdict
+    for lr in (0.003, 0.00316, 0.0032):           # the values the text says fall short
+        said = verdict(lambda ps: optim.SGD(ps, lr=lr, momentum=0.9))
+        assert said is not None and "away from (1, 1)" in said and "scattered points" in said, said
+        gap = float(re.search(r"\), ([0-9.]+) away", said).group(1))
+        assert gap > optimizers.ROSENBROCK_TOLERANCE, said   # never reads as within 0.01
+    assert "blew up" in verdict(lambda ps: optim.SGD(ps, lr=0.0033, momentum=0.9))
+    far = verdict(lambda ps: optim.SGD(ps, lr=0.001, momentum=0.9))
+    assert "away from (1, 1)" in far and "scattered" not in far
+
+
 # ---- each named cause belongs to its mistake only -----------------------------------------
 @pytest.mark.parametrize("name, ex", EXERCISES, ids=IDS)
 def test_each_named_cause_is_given_to_its_mistake_only(name, ex):
