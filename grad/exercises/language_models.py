@@ -54,7 +54,7 @@ def _test_bigram_counts(bigram_counts) -> Optional[str]:
         want = _counts(words, stoi)
         shown = f"bigram_counts({words}, stoi)"
         got = array(run(bigram_counts, fresh(words), fresh(stoi), what=shown), shown, ndim=2)
-        where = f"for the words {words} with {len(stoi)} symbols in stoi"
+        where = f"for the words {words} ({len(stoi)} symbols in stoi),"
         if got.shape != want.shape:
             return (f"{where} your table has shape {got.shape}; it should have one row and one "
                     f"column per symbol of stoi, {want.shape}")
