@@ -53,9 +53,12 @@ def _test_average_weights(average_weights) -> Optional[str]:
         if got.shape != (T, T):
             return f"{what} has shape {got.shape}; it should be ({T}, {T}): one row per position"
         if np.isnan(got).any():
-            row = int(np.flatnonzero(np.isnan(got).any(axis=1))[0])
-            return (f"row {row} of {what} holds NaN: a position with nothing to average (0 / 0)? "
-                    "Every position averages the rows up to and including itself")
+            bad = np.flatnonzero(np.isnan(got).any(axis=1))
+            if bad.tolist() == [0]:
+                return (f"row 0 of {what} holds NaN: a position with nothing to average (0 / 0)? "
+                        "Every position averages the rows up to and including itself")
+            return (f"row {bad[0]} of {what} holds NaN: a right answer here has only finite "
+                    "numbers")
         if not np.isfinite(got).all():
             return f"{what} contains inf or -inf: a right answer here has only finite numbers"
         if allclose(got, want):
@@ -257,13 +260,6 @@ def _test_attention_head(attention_head) -> Optional[str]:
         what = "attention_head(x, Wq, Wk, Wv)"
         got = array(run(attention_head, x, Wq, Wk, Wv, what=what), what, finite=False)
         where = f"for x of shape {x.shape} and weights of shape {Wq.shape}"
-        if np.isnan(got).any():
-            row = int(np.flatnonzero(np.isnan(got).any(axis=1))[0]) if got.ndim == 2 else 0
-            return (f"{where} your output holds NaN (in row {row}): a softmax over nothing but "
-                    "-inf gives NaN; every position may look at itself")
-        if not np.isfinite(got).all():
-            return (f"{where} your output contains inf or -inf: a right answer here has only "
-                    "finite numbers")
         if got.shape != want.shape:
             if got.shape == (T, T) and allclose(got, variants["weights"]):
                 return (f"{where} you return the ({T}, {T}) attention weights; the head's output "
@@ -272,6 +268,16 @@ def _test_attention_head(attention_head) -> Optional[str]:
                 return (f"{where} your output has shape {got.shape}, one row of C = {C} numbers "
                         f"per position; a head's output has the size of a value, d = {d}")
             return f"{where} your output has shape {got.shape}; it should be {want.shape}"
+        if np.isnan(got).any():
+            bad = np.flatnonzero(np.isnan(got).any(axis=1))
+            if bad.tolist() == [0]:
+                return (f"{where} your output holds NaN in row 0: a softmax over nothing but "
+                        "-inf gives NaN, and every position may look at itself")
+            return (f"{where} your output holds NaN (in row {bad[0]}): a right answer here has "
+                    "only finite numbers")
+        if not np.isfinite(got).all():
+            return (f"{where} your output contains inf or -inf: a right answer here has only "
+                    "finite numbers")
         if allclose(got, want, rtol=1e-7, atol=1e-10):
             continue
         for name, says in [("no mask", "positions look at the future: the causal mask is missing"),
