@@ -632,3 +632,14 @@ def test_an_empty_list_index_holds_positions_at_any_nesting():
     x = Tensor(np.zeros((2, 3)))
     assert x[[]].shape == (0, 3)
     assert x[[[]]].shape == (1, 0, 3)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_a_row_of_minus_infinity_gives_nan_quietly_as_in_torch(name):
+    x = Tensor([[-np.inf, -np.inf], [0.0, 1.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = getattr(x, name)(-1)
+        out.sum().backward()
+    assert np.isnan(out.data[0]).all() and np.isfinite(out.data[1]).all()
+    assert np.isnan(x.grad[0]).all() and np.isfinite(x.grad[1]).all()

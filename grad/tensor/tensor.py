@@ -407,16 +407,18 @@ class Tensor:
         """exp(x) / sum(exp(x)) along `axis`, shifted by the max so nothing overflows."""
         axes = _one_axis(axis, self.ndim)
         x = _need_float(self, "softmax")
-        e = np.exp(x - x.max(axis=axes, keepdims=True, initial=-np.inf))  # initial: empty axes
-        s = e / e.sum(axis=axes, keepdims=True)
+        with np.errstate(invalid="ignore"):  # a row of -inf (or with +inf) gives nan, as in PyTorch
+            e = np.exp(x - x.max(axis=axes, keepdims=True, initial=-np.inf))  # initial: empty axes
+            s = e / e.sum(axis=axes, keepdims=True)
         return Tensor._result(s, (self,), "softmax", partial(_softmax_rule, axes=axes))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - log(sum(exp(x))) along `axis`, computed with the log-sum-exp trick."""
         axes = _one_axis(axis, self.ndim)
         x = _need_float(self, "log_softmax")
-        shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
-        with np.errstate(divide="ignore"):  # log(0) only for an empty axis, whose result is empty
+        # log(0) only for an empty axis, whose result is empty; a row of -inf gives nan, as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
             data = shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
         return Tensor._result(data, (self,), "log_softmax", partial(_log_softmax_rule, axes=axes))
 
