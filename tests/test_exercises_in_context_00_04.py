@@ -111,6 +111,14 @@ def test_04_solutions_keep_the_learners_value_and_its_backward():
 
 
 ALTERNATIVES = [
+    # 01: one_input as a closure defined with def, the way shift() is written
+    ("01", "one_input", '''
+        def one_input(f, point, name):
+            def g(v):
+                moved = {**point, name: v}
+                return f(**moved)
+            return g
+    '''),
     # 01: the tangent from the notebook's own slope helpers
     ("01", "tangent", '''
         def tangent(f, x):
