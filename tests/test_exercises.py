@@ -16,8 +16,21 @@ EXERCISES = [(f"{mod.__name__.rsplit('.', 1)[1]}.{name}", ex) for mod in MODULES
 IDS = [name for name, _ in EXERCISES]
 
 
-def test_every_notebook_module_is_found():
-    assert len(MODULES) == 13 and len(EXERCISES) == 52
+def test_each_notebook_has_its_own_exercise_module():
+    """One module per notebook, each imported by exactly one notebook (`from grad.exercises
+    import NAME`), and every module has its notebook."""
+    import json
+    import pathlib
+    import re
+    imported = {}
+    for path in sorted(pathlib.Path(__file__).parents[1].glob("notebooks/[0-9][0-9]_*.ipynb")):
+        source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+        names = set(re.findall(r"from grad\.exercises import (\w+)", source))
+        assert len(names) == 1, f"{path.name} imports {sorted(names) or 'no exercise module'}"
+        imported[path.name] = names.pop()
+    assert len(set(imported.values())) == len(imported), imported
+    assert sorted(imported.values()) == sorted(m.__name__.rsplit(".", 1)[1] for m in MODULES)
+    assert len(EXERCISES) >= 3 * len(MODULES)
 
 
 def test_each_lesson_has_three_to_five_exercises():
