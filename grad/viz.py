@@ -280,7 +280,8 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
     any object shaped like one (`data`, `grad`, `_prev`, `_op`, `label`), such as the
     Value classes written in the notebooks. Each box shows the value's label, data and
     grad, one above the other. `highlight` is a value or a collection of values to colour,
-    or a mapping from value to a colour (any Graphviz colour). Node names come from the
+    or a mapping from value to a colour (any Graphviz colour); a highlighted value whose
+    operands are all highlighted has its operation's oval coloured too. Node names come from the
     drawing order, so the same graph gives the same `.source`.
 
     A graph bigger than `max_size` (see graph_size) raises GraphTooLarge at once: its
@@ -322,9 +323,12 @@ def draw_dot(root: Value, rankdir: str = "LR", highlight: Highlight = (),
                  style="rounded,filled", fillcolor=fill,
                  penwidth="2.5" if id(node) in colors else "1")
         if children:
+            # a highlighted step (the value and all its operands) lights its operation too
+            step = id(node) in colors and all(id(c) in colors for c in children)
             dot.node(name + "op", label=graphviz.nohtml(_op_of(node)), shape="ellipse",
-                     style="filled", fillcolor=OP_COLOR, fontsize="14",
-                     width="0.3", height="0.3", margin="0.02")
+                     style="filled", fillcolor=colors[id(node)] if step else OP_COLOR,
+                     fontsize="14", width="0.3", height="0.3", margin="0.02",
+                     penwidth="2.5" if step else "1")
             dot.edge(name + "op", name)
             for child in children:
                 dot.edge(names[id(child)], name + "op")

@@ -139,3 +139,16 @@ def test_draws_tensor_graphs_with_shapes():
     constant = draw_dot((Tensor([1.0, 2.0, 3.0], label="c") * w).sum()).source
     assert "#dbeafe" in next(l for l in constant.splitlines() if '"w |' in l)
     assert "#dbeafe" not in next(l for l in constant.splitlines() if '"c |' in l)
+
+
+def test_a_highlighted_step_lights_its_operation_too():
+    L, (a, b, c, d, e, f) = lecture_graph()
+
+    def op_lines(src):
+        return [line for line in src.splitlines() if "op [" in line and "ellipse" in line]
+
+    src = draw_dot(L, highlight=[a, b, e]).source   # the step e = a * b
+    lit = [line for line in op_lines(src) if "#fde047" in line]
+    assert len(lit) == 1 and 'label="*"' in lit[0] and "penwidth=2.5" in lit[0]
+    assert not any("#fde047" in line for line in op_lines(draw_dot(L, highlight=[a, e]).source))
+    assert not any("#fde047" in line for line in op_lines(draw_dot(L, highlight=[e]).source))
