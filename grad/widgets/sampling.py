@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from grad.viz import use_course_style
-from grad.widgets.attention import visible, y_grid
+from grad.widgets.attention import label_positions, visible, y_grid
 from grad.widgets.base import BLUE, GREY, Explorer, FastFigure, grid_lines
 
 TEMPERATURE_RANGE = (0.1, 2.0, 0.05)   # the slider: from, to, in steps of
@@ -269,9 +269,7 @@ class SamplingExplorer(Explorer):
             ax.add_collection(self.cut, autolim=False)
             ax.add_collection(self.kept, autolim=False)
             ax.set_xlim(-0.6, n - 0.4)
-            ax.set_xticks(range(n), [self.labels[i] for i in self.order],
-                          fontsize=10 if n <= 48 else 8)
-            ax.tick_params(axis="x", length=0)
+            label_positions(ax, range(n), [self.labels[i] for i in self.order], 10 if n <= 48 else 8)
             self.grid = grid_lines(ax)
             ax.set_ylabel("probability")
             key = [Rectangle((0, 0), 1, 1, fc=BLUE),
