@@ -105,6 +105,7 @@ check_lab() {
         exit $status'
 }
 
+failed=()
 for user in root learner; do
     home=$([ $user = root ] && echo /root || echo /home/$user)
     if [ $user = root ]; then
@@ -115,11 +116,16 @@ for user in root learner; do
     fi
     git clone -q "file://$REPO" "$FRESH$home/course"
     chroot "$FRESH" chown -R $user: "$home/course"
+    # a failing step is noted and the run goes on, so that one run reports on both users
     say "$user: bash scripts/course.sh test"
-    inside $user "cd course && bash scripts/course.sh test"
+    inside $user "cd course && bash scripts/course.sh test" || failed+=("$user: course.sh test")
     say "$user: bash scripts/course.sh lab"
-    check_lab $user $home
-    inside $user 'cd course && if git status --porcelain | grep .; then echo "the clone is not clean"; exit 1; fi'
-    say "$user: passed"
+    check_lab $user $home || failed+=("$user: course.sh lab")
+    inside $user 'cd course && if git status --porcelain | grep .; then echo "the clone is not clean"; exit 1; fi' \
+        || failed+=("$user: clean clone")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+    say "FAILED: ${failed[*]}"
+    exit 1
+fi
 say "passed: the README's commands work on a fresh Debian 12, as root and as a normal user"
