@@ -47,8 +47,9 @@ import ipywidgets as widgets  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import grad  # noqa: E402
-from grad.widgets import (BackpropStepper, HiddenUnitsExplorer, LearningRateExplorer,  # noqa: E402
-                          OptimizerExplorer, RegularizationExplorer, TangentExplorer)
+from grad.widgets import (AttentionExplorer, BackpropStepper, HiddenUnitsExplorer,  # noqa: E402
+                          LearningRateExplorer, OptimizerExplorer, RegularizationExplorer,
+                          SamplingExplorer, TangentExplorer)
 from grad.widgets.base import control_positions  # noqa: E402
 from grad.widgets.learning_rate import regression_data  # noqa: E402
 from grad.widgets.regularization import moons_split, train_with_l2  # noqa: E402
@@ -70,6 +71,10 @@ def controls_of(w) -> dict[str, widgets.Widget]:
                 "reference": w.reference}
     if isinstance(w, RegularizationExplorer):
         return {"alpha": w.slider}
+    if isinstance(w, AttentionExplorer):
+        return {"layer": w.layer, "head": w.head, "query": w.query}
+    if isinstance(w, SamplingExplorer):
+        return {"temperature": w.temperature, "top-k": w.top_k}
     raise TypeError(type(w).__name__)
 
 
@@ -122,10 +127,64 @@ def notebook_10_runs() -> dict:
     return trained
 
 
+# notebook 15's tiny GPT: a context of 32 characters, width 48, 4 heads, 2 layers, float32
+GPT_SIZES = {"context": 32, "width": 48, "heads": 4, "layers": 2}
+
+
+def notebook_15_text() -> tuple[list[str], list[int], list[str]]:
+    """The characters of notebook 15's corpus (its vocabulary), a prompt's ids, and the first
+    32 characters as the context whose attention is drawn."""
+    from grad.data import load_text
+    text = load_text()
+    vocab = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(vocab)}
+    return vocab, [stoi[ch] for ch in "It is a truth universally acknowledged"], list(text[:32])
+
+
+def random_gpt_next_logits(vocab_size: int) -> Callable[[list[int]], object]:
+    """next_logits for a tiny GPT of grad.tensor with random weights (the same model as in
+    bench_gpt.py, notebook 15's sizes): one forward of the last 32 ids, without gradients.
+    Random weights give a nearly flat distribution, the worst case for the sampling
+    explorer's cache (samples at nearby settings share few contexts)."""
+    import numpy as np
+    import grad.tensor
+    from benchmarks.bench_gpt import GPT
+    grad.tensor.manual_seed(0)
+    size = GPT_SIZES
+    model = GPT(vocab_size, size["context"], size["width"], size["heads"], size["layers"],
+                dtype=np.float32)
+
+    def next_logits(ids: list[int]):
+        idx = np.array(ids[-size["context"]:])[None]
+        with grad.tensor.no_grad():
+            x = model.tok(idx) + model.pos(np.arange(idx.shape[1]))
+            for block in model.blocks:
+                x = block(x)
+            return model.head(model.ln_f(x)).data[0, -1]
+    return next_logits
+
+
+def random_attention(layers: int, heads: int, T: int, seed: int = 0):
+    """Causal attention weights of random scores: each row a softmax over positions <= its query."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    scores = 2.0 * rng.normal(size=(layers, heads, T, T))
+    scores = np.where(np.triu(np.ones((T, T), dtype=bool), k=1), -np.inf, scores)
+    w = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True)
+
+
 def builders() -> dict[str, Callable[[], object]]:
     """Each widget as the notebooks build it; where that differs, the default too."""
     x, y = regression_data()   # notebook 07's x, y are these very points
     trained = notebook_10_runs()
+    vocab, prompt, context = notebook_15_text()
+    weights = random_attention(GPT_SIZES["layers"], GPT_SIZES["heads"], len(context))
+
+    def decode(ids: list[int]) -> str:
+        return "".join(vocab[i] for i in ids)
+
+    next_logits = random_gpt_next_logits(len(vocab))   # built before, as notebook 15 trains it before
     return {
         "TangentExplorer": TangentExplorer,                                  # 01
         "BackpropStepper": lambda: BackpropStepper(notebook_04_neuron()),  # 04
@@ -134,6 +193,9 @@ def builders() -> dict[str, Callable[[], object]]:
         "OptimizerExplorer": OptimizerExplorer,                              # 09
         "RegularizationExplorer": RegularizationExplorer,                    # defaults
         "RegularizationExplorer (nb 10)": lambda: RegularizationExplorer(trained=trained),  # 10
+        "AttentionExplorer": lambda: AttentionExplorer(weights, context),   # 15
+        # each new widget starts with an empty cache of logits
+        "SamplingExplorer": lambda: SamplingExplorer(next_logits, prompt, decode, vocab, seed=0),
     }
 
 

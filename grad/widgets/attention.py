@@ -288,8 +288,10 @@ class AttentionExplorer(Explorer):
         self.ax.set_ylim(0, ceiling)
         y_grid(self.ax, self.grid)
         shown = np.where(np.arange(T) <= q, row, 0.0)
-        self.bars.set_verts([[(p - 0.4, 0), (p - 0.4, h), (p + 0.4, h), (p + 0.4, 0)]
-                             for p, h in enumerate(shown)])
+        x, zero = np.arange(T, dtype=float), np.zeros(T)
+        self.bars.set_verts(np.stack([np.stack([x - 0.4, zero], -1), np.stack([x - 0.4, shown], -1),
+                                      np.stack([x + 0.4, shown], -1), np.stack([x + 0.4, zero], -1)],
+                                     axis=1))
         first = {p for p, _ in top}
         self.bars.set_facecolors([ORANGE if p in first else BLUE for p in range(T)])
         self.tops.set_data([p for p, _ in top], [w + 0.035 * ceiling for _, w in top])

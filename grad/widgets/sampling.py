@@ -39,6 +39,7 @@ MAX_LENGTH = 500          # the longest sample offered
 MAX_BARS = 80             # the distribution shows at most this many (the most likely) tokens
 MAX_CACHED = 100_000      # contexts whose logits are kept
 Y_TOPS = (0.1, 0.25, 0.5, 1.0)   # the y-axis ends: few distinct axes, each drawn once
+CUT = "#e4e4e4"           # a cut token's bar: light grey, dashed outline
 
 
 def _temperature(value: object) -> float:
@@ -114,6 +115,15 @@ def pick(probs: np.ndarray, u: float) -> int:
     return int(order[min(j, len(order) - 1)])
 
 
+def _boxes(positions: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """Bars of width 0.8 at `positions`, as an (n, 4, 2) array of corners (one array, so
+    matplotlib makes the paths at once)."""
+    x, h = positions.astype(float), heights[positions]
+    zero = np.zeros_like(x)
+    return np.stack([np.stack([x - 0.4, zero], -1), np.stack([x - 0.4, h], -1),
+                     np.stack([x + 0.4, h], -1), np.stack([x + 0.4, zero], -1)], axis=1)
+
+
 class SamplingExplorer(Explorer):
     """Temperature and top-k sliders over a language model's next-token distribution.
 
@@ -121,7 +131,7 @@ class SamplingExplorer(Explorer):
     likely token, above 1 flattens it towards uniform) and `top_k` (1 to the vocabulary's
     size, which cuts nothing; 1 is greedy decoding). Shows: `image`, the probabilities of
     the next token after the prompt (the most likely first; tokens that top-k cuts drawn as
-    grey hatched outlines at the height they had before the cut, their probability now 0),
+    light grey dashed outlines at the height they had before the cut, their probability now 0),
     `readout`, the five most likely tokens and what the cut removed, and `sample`, the
     prompt followed by `length` generated tokens. `probs()` is the distribution drawn,
     `generated` the sampled ids.
@@ -264,7 +274,7 @@ class SamplingExplorer(Explorer):
             fig = Figure(figsize=(12.5, 3.6), dpi=90)
             ax = fig.subplots()
             fig.subplots_adjust(left=0.06, right=0.99, bottom=0.17, top=0.8)
-            self.cut = PolyCollection([], facecolors="none", edgecolors=GREY, hatch="///", lw=0.8)
+            self.cut = PolyCollection([], facecolors=CUT, edgecolors=GREY, lw=0.8, linestyles="--")
             self.kept = PolyCollection([], facecolors=BLUE, edgecolors="none")
             ax.add_collection(self.cut, autolim=False)
             ax.add_collection(self.kept, autolim=False)
@@ -273,7 +283,7 @@ class SamplingExplorer(Explorer):
             self.grid = grid_lines(ax)
             ax.set_ylabel("probability")
             key = [Rectangle((0, 0), 1, 1, fc=BLUE),
-                   Rectangle((0, 0), 1, 1, fc="none", ec=GREY, hatch="///", lw=0.8)]
+                   Rectangle((0, 0), 1, 1, fc=CUT, ec=GREY, lw=0.8, ls="--")]
             shown = (f"the {n} most likely of {len(self.vocab)} tokens, most likely first"
                      if n < len(self.vocab) else "every token, the most likely first")
             ax.legend(key, ["kept: its probability", "cut by top-k: probability set to 0 "
@@ -298,11 +308,8 @@ class SamplingExplorer(Explorer):
         self.ax.set_ylim(0, ceiling)
         y_grid(self.ax, self.grid)
 
-        def boxes(values, where):
-            return [[(j - 0.4, 0), (j - 0.4, h), (j + 0.4, h), (j + 0.4, 0)]
-                    for j, (h, w) in enumerate(zip(values, where)) if w]
-        self.kept.set_verts(boxes(heights, heights > 0))
-        self.cut.set_verts(boxes(np.minimum(before[self.order], ceiling), dropped))
+        self.kept.set_verts(_boxes(np.flatnonzero(heights > 0), heights))
+        self.cut.set_verts(_boxes(np.flatnonzero(dropped), np.minimum(before[self.order], ceiling)))
         top = "no cut" if k == len(self.vocab) else f"top-k {k}"
         self.headline.set_text(f"temperature {T:.2f}, {top}")
         return self.fast.png()
