@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 
+from grad.tensor import Tensor
 from grad.widgets import SamplingExplorer
 from grad.widgets.base import control_positions
 from grad.widgets.sampling import next_token_probs, pick
@@ -172,6 +173,13 @@ def test_the_sample_is_reproducible_and_changes_only_through_the_controls():
     a.temperature.value, a.top_k.value = 1.0, V
     assert a.generated == before                     # back where it was, the same sample
     assert make(seed=4, model=model)[0].generated != before
+
+
+def test_a_model_that_returns_a_tensor_or_float32_is_accepted():
+    model = Model()
+    w = SamplingExplorer(lambda ids: Tensor(model(ids).astype(np.float32)), PROMPT, decode, VOCAB)
+    assert w.probs().dtype == np.float64 and w.probs().sum() == pytest.approx(1, abs=1e-12)
+    assert w.probs() == pytest.approx(make(model=model)[0].probs(), rel=1e-6)
 
 
 def test_the_callers_random_state_is_left_alone():

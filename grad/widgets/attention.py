@@ -20,10 +20,11 @@ from typing import Optional, Sequence, Union
 import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from grad.tensor import Tensor
 from grad.viz import use_course_style
 from grad.widgets.base import (BLUE, GREY, ORANGE, TEXT_ORANGE, VERMILLION, Explorer, FastFigure,
                                grid_lines)
@@ -70,7 +71,7 @@ def check_attention(weights: object, tokens: object) -> tuple[np.ndarray, list[s
     """`weights` as a float array of shape (layers, heads, T, T) and `tokens` as T strings,
     or an error (TypeError for the wrong kind of thing, ValueError for wrong values) that
     says what is wrong."""
-    data = getattr(weights, "data", weights) if type(weights).__name__ == "Tensor" else weights
+    data = weights.data if isinstance(weights, Tensor) else weights
     try:
         array = np.asarray(data)
     except Exception:

@@ -30,6 +30,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from grad.tensor import Tensor
 from grad.viz import use_course_style
 from grad.widgets.attention import label_positions, visible, y_grid
 from grad.widgets.base import BLUE, GREY, Explorer, FastFigure, grid_lines
@@ -67,7 +68,7 @@ def check_logits(logits: object, size: int, context: Optional[Sequence[int]] = N
     """`logits` as a float64 array of shape (size,), or an error that says what is wrong.
     -inf is allowed (a token that can never come); NaN and +inf are not."""
     where = f" for the context {list(context)[-8:]!r}" if context is not None else ""
-    data = getattr(logits, "data", logits) if type(logits).__name__ == "Tensor" else logits
+    data = logits.data if isinstance(logits, Tensor) else logits
     try:
         array = np.asarray(data, dtype=float)
     except (TypeError, ValueError):
@@ -251,8 +252,9 @@ class SamplingExplorer(Explorer):
         if k < V:
             before = _probs(self.first, T, V)
             lost = 1.0 - float(before[p > 0].sum())
-            cut = (f"top-k = {k} keeps {k} of the {V} tokens; the {V - k} cut held "
-                   f"{100 * lost:.1f}% of the probability and now have 0, the kept ones share it")
+            held = f"{100 * lost:.1f}%" if lost >= 0.0005 else "less than 0.05%"
+            cut = (f"top-k = {k} keeps {k} of the {V} tokens; the {V - k} cut held {held} of "
+                   "the probability and now have 0, the kept ones share it")
         else:
             cut = f"top-k = {V}: no token is cut"
         self.readout.value = (f"temperature <b>{T:.2f}</b>: after the prompt the most likely next "
