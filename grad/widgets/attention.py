@@ -149,8 +149,10 @@ class AttentionExplorer(Explorer):
     and `image`: the row as bars (the top three in orange and numbered) and the head's
     T x T heatmap with the row outlined. `row()` is the row shown.
 
-    Speed (p95 on a 2-core machine, from make bench): a move answers in about 40 ms over all
-    three controls' whole ranges, and the widget builds in about 0.5 s.
+    Speed (p95 on a 2-core machine, from make bench, for notebook 15's 2 layers of 4 heads
+    over 32 characters): a move answers in about 100 ms over all three controls' whole
+    ranges (36 ms of it computing; the rest waited for the processor, which other programs
+    kept busy, load average 7), and the widget builds in about 0.75 s.
     """
 
     def __init__(self, weights: object, tokens: Union[Sequence[str], str], layer: int = 0,

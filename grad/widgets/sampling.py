@@ -139,10 +139,13 @@ class SamplingExplorer(Explorer):
 
     The model is asked once per distinct context: `next_logits` answers are kept in a dict
     keyed by the tuple of context ids, and samples at nearby settings share their first
-    tokens (the same uniform numbers fall in nearly the same stretches). Speed (p95 on a
-    2-core machine, from make bench, with a 2-layer GPT of width 48 from grad.tensor as the
-    model): a move answers in about 150 ms over both sliders' whole ranges, and the widget
-    builds in about 0.5 s.
+    tokens (the same uniform numbers fall in nearly the same stretches); still, a new
+    setting asks the model about most of its `length` contexts, and those forward passes are
+    most of a move's time. Speed (p95 on a 2-core machine, from make bench, with notebook
+    15's tiny GPT of grad.tensor, random weights, as the model, length 40): a move costs about
+    150 ms of computing over both sliders' whole ranges, which is what a quiet machine waits;
+    while other programs kept the machine busy (load average 7) it answered in about 370 ms.
+    The widget builds in about 0.7 s. A longer sample costs proportionally more.
     """
 
     def __init__(self, next_logits: Callable[[list[int]], np.ndarray], prompt_ids: Sequence[int],
@@ -190,9 +193,7 @@ class SamplingExplorer(Explorer):
         self.prompt_ids = [int(i) for i in ids]
         self.seed, self.length = int(seed), int(length)
         self.labels = [visible(t) for t in self.vocab]
-        prompt_text = decode(list(self.prompt_ids))
-        if not isinstance(prompt_text, str):
-            raise TypeError(f"decode must return a string, got {type(prompt_text).__name__}")
+        self.text(self.prompt_ids)   # decode is checked on the prompt
         # the same uniform numbers at every setting, from a generator of our own
         self.uniforms = np.random.default_rng(self.seed).random(self.length)
         self._cache: dict[tuple[int, ...], np.ndarray] = {}
@@ -228,6 +229,13 @@ class SamplingExplorer(Explorer):
             found = self._cache[key] = check_logits(self.next_logits(list(key)), len(self.vocab), key)
         return found
 
+    def text(self, ids: Sequence[int]) -> str:
+        """decode(ids), checked to be a string."""
+        text = self.decode(list(ids))
+        if not isinstance(text, str):
+            raise TypeError(f"decode must return a string, got {type(text).__name__}: {text!r}")
+        return text
+
     def probs(self, context: Optional[Sequence[int]] = None) -> np.ndarray:
         """The next-token distribution after `context` (default: the prompt) at the sliders'
         temperature and top-k."""
@@ -259,8 +267,7 @@ class SamplingExplorer(Explorer):
             cut = f"top-k = {V}: no token is cut"
         self.readout.value = (f"temperature <b>{T:.2f}</b>: after the prompt the most likely next "
                               f"tokens are {named}. {cut}.")
-        prompt = html.escape(self.decode(list(self.prompt_ids)))
-        text = html.escape(self.decode(list(self.generated)))
+        prompt, text = html.escape(self.text(self.prompt_ids)), html.escape(self.text(self.generated))
         self.sample.value = (f"<div style='font-size:0.9em'>a sample of {self.length} tokens "
                              f"(seed {self.seed}: the same random numbers at every setting), "
                              "the prompt in grey:</div><pre style='white-space:pre-wrap; "
