@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 COURSE := bash scripts/course.sh
 
-.PHONY: lab reset test test-unit test-notebooks test-pythons test-browser test-fresh test-torch setup bench assets clean execute
+.PHONY: lab reset test test-unit test-notebooks test-pythons test-browser test-fresh test-torch setup bench bench-quick bench-pythons assets clean execute
 
 setup:
 	@$(COURSE) setup
@@ -41,12 +41,19 @@ test-fresh:
 test-torch:
 	@$(COURSE) test-torch
 
+# side by side in one run: the engines against micrograd (on every Python found) and
+# PyTorch, the widgets' latencies, the notebooks' times; then one summary table
 bench: setup
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==2.13.0
-	$(PY) benchmarks/bench_micrograd.py
-	$(PY) benchmarks/bench_tensor.py
-	$(PY) benchmarks/bench_cnn.py
-	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/run_all.py
+
+# the engines alone, on this Python, fewer repeats (about two minutes)
+bench-quick: setup
+	$(PY) benchmarks/run_all.py --quick
+
+# the micrograd ratio on Python 3.9, this one and 3.13 (environments as in test-pythons)
+bench-pythons: setup
+	$(PY) benchmarks/run_all.py --pythons
 
 assets: setup
 	$(PY) scripts/make_assets.py

@@ -5,7 +5,7 @@ max-pool, linear 128->10), the same initial weights, the same shuffled minibatch
 Adam (lr 0.01), float64, one thread. The losses must agree; the script prints the time
 per epoch of each and the ratio.
 
-    python benchmarks/bench_cnn.py [--epochs N]
+    python benchmarks/bench_cnn.py [--epochs N] [--json FILE]
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -95,7 +97,7 @@ def accuracy_grad(model, X, y) -> float:
     return float((pred == y).mean())
 
 
-def main(epochs: int = 3) -> float:
+def main(epochs: int = 3) -> dict:
     import torch
     torch.set_num_threads(1)
     X_train, X_test, y_train, y_test = digits()
@@ -117,13 +119,23 @@ def main(epochs: int = 3) -> float:
         print(f"epoch {epoch}: mean loss {np.mean(l_ours):.4f}  grad {t_ours[-1] * 1e3:6.1f} ms  "
               f"PyTorch {t_theirs[-1] * 1e3:6.1f} ms")
     ours_ms, theirs_ms = statistics.median(t_ours) * 1e3, statistics.median(t_theirs) * 1e3
+    ratios = [a / b for a, b in zip(t_ours, t_theirs)]
     print(f"test accuracy after {epochs} epochs: {accuracy_grad(ours, X_test, y_test):.1%}")
+    print(f"Python {platform.python_version()}, PyTorch {torch.__version__}, one thread each, float64")
     print(f"per epoch ({len(X_train)} images, batches of 32): grad.tensor {ours_ms:.1f} ms, "
-          f"PyTorch {theirs_ms:.1f} ms: grad.tensor takes {ours_ms / theirs_ms:.2f}x PyTorch's time")
-    return ours_ms / theirs_ms
+          f"PyTorch {theirs_ms:.1f} ms: grad.tensor takes {statistics.median(ratios):.2f}x PyTorch's time "
+          f"(median of {epochs} epochs taking turns, range {min(ratios):.2f}-{max(ratios):.2f}x)")
+    return {"python": platform.python_version(), "torch_version": torch.__version__,
+            "ratio": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+            "grad_ms": ours_ms, "torch_ms": theirs_ms, "epochs": epochs}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
-    main(parser.parse_args().epochs)
+    parser.add_argument("--json", help="also write the result to this file")
+    args = parser.parse_args()
+    res = main(args.epochs)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f)

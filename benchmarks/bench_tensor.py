@@ -6,7 +6,7 @@ loss relu(1 - y*score) plus 1e-4 * sum of squared parameters, plain SGD with lea
 drawn with the same seed) and must report the same losses. PyTorch runs in float64 on one
 thread, and so does NumPy (the environment variables below are set before it loads).
 
-    python benchmarks/bench_tensor.py [--steps N]
+    python benchmarks/bench_tensor.py [--steps N] [--json FILE]
 """
 from __future__ import annotations
 
@@ -16,19 +16,34 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import time  # noqa: E402
 
 import micrograd.engine  # noqa: E402
 import micrograd.nn  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 
-from bench_micrograd import run_block  # noqa: E402
 from grad.tensor import Tensor, nn  # noqa: E402
 
 X, Y = make_moons(n_samples=100, noise=0.1, random_state=1)
 Y = Y * 2.0 - 1
+
+
+def run_block(step, first: int, count: int) -> tuple[list[float], list]:
+    """`count` consecutive steps starting at step `first` (from a clean heap): their
+    times and results."""
+    gc.collect()
+    times, results = [], []
+    for k in range(first, first + count):
+        start = time.perf_counter()
+        results.append(step(k))
+        times.append(time.perf_counter() - start)
+    return times, results
 
 
 def micrograd_model(seed: int = 1337):
@@ -112,24 +127,36 @@ def main(steps: int = 100, micrograd_steps: int = 4) -> dict:
     ours, theirs_torch = grad_step(arrays), torch_step(arrays)
     t_mg, loss_mg = run_block(micrograd_step(micrograd_model()), 0, micrograd_steps)
     # alternate grad and PyTorch in blocks of 10 steps over the whole run
-    t_ours, t_torch, l_ours, l_torch = [], [], [], []
+    t_ours, t_torch, l_ours, l_torch, block_ratios = [], [], [], [], []
     for first in range(0, steps, 10):
-        a, la = run_block(ours, first, 10)
-        b, lb = run_block(theirs_torch, first, 10)
+        a, la = run_block(ours, first, min(10, steps - first))
+        b, lb = run_block(theirs_torch, first, min(10, steps - first))
         t_ours += a; l_ours += la; t_torch += b; l_torch += lb
+        block_ratios.append(statistics.median(a) / statistics.median(b))
     np.testing.assert_allclose(l_ours[:micrograd_steps], loss_mg, rtol=1e-9)
     np.testing.assert_allclose(l_ours, l_torch, rtol=1e-9)
     mg, us, pt = statistics.mean(t_mg), statistics.median(t_ours), statistics.median(t_torch)
+    torch_version = __import__("torch").__version__
+    print(f"Python {platform.python_version()}, PyTorch {torch_version}, one thread each, float64")
     print(f"losses agree (micrograd: first {micrograd_steps} steps, PyTorch: all {steps}); "
           f"final loss {l_ours[-1]:.6f}")
     print(f"micrograd 0.1.0:    {mg * 1e3:9.1f} ms/step  (mean of {micrograd_steps})")
-    print(f"PyTorch {__import__('torch').__version__}:  {pt * 1e3:9.3f} ms/step  (median of {steps})")
+    print(f"PyTorch {torch_version}:  {pt * 1e3:9.3f} ms/step  (median of {steps})")
     print(f"grad.tensor:        {us * 1e3:9.3f} ms/step  (median of {steps})")
-    print(f"grad.tensor is {mg / us:.0f}x faster than micrograd and takes {us / pt:.2f}x PyTorch's time")
-    return {"micrograd": mg / us, "torch": us / pt}
+    print(f"grad.tensor is {mg / us:.0f}x faster than micrograd and takes {us / pt:.2f}x PyTorch's "
+          f"time (blocks of 10 steps, taking turns: {min(block_ratios):.2f}-{max(block_ratios):.2f}x)")
+    return {"python": platform.python_version(), "torch_version": torch_version,
+            "micrograd": mg / us, "torch": us / pt,
+            "torch_min": min(block_ratios), "torch_max": max(block_ratios),
+            "grad_ms": us * 1e3, "torch_ms": pt * 1e3}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
-    main(parser.parse_args().steps)
+    parser.add_argument("--json", help="also write the result to this file")
+    args = parser.parse_args()
+    res = main(args.steps)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f)

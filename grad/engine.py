@@ -135,38 +135,38 @@ class Value:
     # ---- arithmetic: out = f(self, other), then rule(out) pushes out.grad back ----------
     def __add__(self, other: Value | Number) -> Value:
         other = _lift(other)
-        return Value(self.data + other.data, (self, other), "+", _rule=_add_rule)
+        return _node(self.data + other.data, (self, other), "+", _add_rule)
 
     def __sub__(self, other: Value | Number) -> Value:
         other = _lift(other)
-        return Value(self.data - other.data, (self, other), "-", _rule=_sub_rule)
+        return _node(self.data - other.data, (self, other), "-", _sub_rule)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = _lift(other)
-        return Value(self.data * other.data, (self, other), "*", _rule=_mul_rule)
+        return _node(self.data * other.data, (self, other), "*", _mul_rule)
 
     def __truediv__(self, other: Value | Number) -> Value:
         other = _lift(other)
         if other.data == 0:
             raise ZeroDivisionError(f"division by zero: {self.data} / {other.data}")
-        return Value(self.data / other.data, (self, other), "/", _rule=_div_rule)
+        return _node(self.data / other.data, (self, other), "/", _div_rule)
 
     def __floordiv__(self, other: Value | Number) -> Value:
         other = _lift(other)
         if other.data == 0:
             raise ZeroDivisionError(f"floor division by zero: {self.data} // {other.data}")
         # floor(a/b) is flat between its jumps: its derivative is 0, as PyTorch's floor has
-        return Value(self.data // other.data, (self, other), "//", _rule=_leaf_rule)
+        return _node(self.data // other.data, (self, other), "//", _leaf_rule)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):  # the exponent is an operand with a gradient of its own
-            return Value(_pow(self.data, other.data), (self, other), "**", _rule=_pow_rule)
+            return _node(_pow(self.data, other.data), (self, other), "**", _pow_rule)
         k = _to_float(other)  # a number exponent is part of the op, like micrograd's '**2'
-        return Value(_pow(self.data, k), (self,), f"**{_short(other)}",
-                     _rule=functools.partial(_pow_number_rule, k))
+        return _node(_pow(self.data, k), (self,), f"**{_short(other)}",
+                     functools.partial(_pow_number_rule, k))
 
     def __neg__(self) -> Value:
-        return Value(-self.data, (self,), "neg", _rule=_neg_rule)
+        return _node(-self.data, (self,), "neg", _neg_rule)
 
     # Reflected forms: `2 * a` calls a.__rmul__(2). The number becomes the left operand.
     def __radd__(self, other: Number) -> Value:
@@ -194,15 +194,15 @@ class Value:
         except OverflowError:
             raise OverflowError(f"exp({self.data}) overflows: the result is above the largest "
                                 "float (about 1.8e308)") from None
-        return Value(e, (self,), "exp", _rule=_exp_rule)
+        return _node(e, (self,), "exp", _exp_rule)
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log({self.data}): the logarithm needs a positive number")
-        return Value(math.log(self.data), (self,), "log", _rule=_log_rule)
+        return _node(math.log(self.data), (self,), "log", _log_rule)
 
     def tanh(self) -> Value:
-        return Value(math.tanh(self.data), (self,), "tanh", _rule=_tanh_rule)
+        return _node(math.tanh(self.data), (self,), "tanh", _tanh_rule)
 
     def sigmoid(self) -> Value:
         x = self.data
@@ -211,11 +211,11 @@ class Value:
         else:  # the same number, written so that exp cannot overflow for very negative x
             e = math.exp(x)
             s = e / (1.0 + e)
-        return Value(s, (self,), "sigmoid", _rule=_sigmoid_rule)
+        return _node(s, (self,), "sigmoid", _sigmoid_rule)
 
     def relu(self) -> Value:
         # `< 0`, not `> 0`: a NaN fails every comparison, and must come out as NaN
-        return Value(0.0 if self.data < 0 else self.data, (self,), "ReLU", _rule=_relu_rule)
+        return _node(0.0 if self.data < 0 else self.data, (self,), "ReLU", _relu_rule)
 
     # ---- backpropagation -----------------------------------------------------------------
     def backward(self) -> None:
@@ -257,6 +257,20 @@ class Value:
 
 
 Rule = Callable[[Value], None]
+
+
+def _node(data: float, operands: tuple, op: str, rule: Rule) -> Value:
+    """An operation's result: the same as Value(data, operands, op, _rule=rule), built
+    without __init__'s conversions (the operands are a tuple already). Every op makes
+    its result here, and a training step makes thousands of them."""
+    out = object.__new__(Value)
+    out.data = data if type(data) is float else _to_float(data)  # int data stays float
+    out.grad = 0.0
+    out._prev = operands
+    out._op = op
+    out.label = ""
+    out._rule = rule
+    return out
 
 
 class _ClosureRule:
@@ -362,22 +376,30 @@ def _weighted_sum_rule(out: Value) -> None:
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each listed after all of its operands (root last).
 
-    A depth-first search with an explicit stack, so a graph of a million nodes needs no
-    recursion. The order is the one the recursive version gives: operands left to right.
+    A depth-first search without recursion, so a graph of a million nodes works: the
+    stack holds the path from `root` down to the node being explored, each node with an
+    iterator over its operands that remembers how far it got. A node joins the order
+    once all of its operands have. The order is the one the recursive version gives:
+    operands left to right.
     """
     topo: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    visited: set[Value] = {root}
+    stack = [(root, iter(root._prev))]  # _prev may also be a set (micrograd's Value)
     while stack:
-        node, operands_done = stack.pop()
-        if operands_done:
+        node, operands = stack[-1]
+        for child in operands:
+            if child not in visited:
+                visited.add(child)
+                # Most nodes, leaves included, find all their operands done already: a
+                # single set operation settles them, without a loop over the operands.
+                if visited.issuperset(child._prev):
+                    topo.append(child)
+                else:  # explore child first, come back to node afterwards
+                    stack.append((child, iter(child._prev)))
+                    break
+        else:  # every operand of node is in the order
+            stack.pop()
             topo.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for child in reversed(tuple(node._prev)):  # tuple(): _prev may be a set
-                if child not in visited:
-                    stack.append((child, False))
     return topo
 
 
@@ -398,7 +420,7 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
             data += w.data * x.data
     except AttributeError:  # a plain number among the weights or the bias: lift, then redo
         return weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
-    return Value(data, (*weights, *xs, bias), "w·x+b", _rule=_weighted_sum_rule)
+    return _node(data, (*weights, *xs, bias), "w·x+b", _weighted_sum_rule)
 
 
 # ---- pickling and deep-copying support (see Value.__reduce__) ----------------------------
