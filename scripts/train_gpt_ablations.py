@@ -1,6 +1,6 @@
 """Train notebook 15's tiny GPT and the models with one part removed; save them for the notebook.
 
-    python scripts/train_gpt_ablations.py [--only NAME ...] [--out notebooks/data]
+    python scripts/train_gpt_ablations.py [--only NAME ...] [--out grad/data]
 
 Each run trains the notebook's model (the classes below are the notebook's cells, word for
 word; tests/test_gpt_checkpoints.py checks that) on the training 90% of grad.data.load_text(),
@@ -189,7 +189,7 @@ def half(state: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="*", choices=sorted(RUNS), help="train only these runs")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "notebooks" / "data"))
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "grad" / "data"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

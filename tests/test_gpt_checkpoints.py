@@ -18,7 +18,7 @@ from grad.tensor import functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "15_gpt.ipynb"
-DATA = ROOT / "notebooks" / "data"
+DATA = ROOT / "grad" / "data"
 SCRIPT = ROOT / "scripts" / "train_gpt_ablations.py"
 CLASSES = ("MultiHeadAttention", "MLP", "Block", "GPT")
 FILES = {"full model": ("full_short", {}), "no position embedding": ("no_position", {"position": False}),
