@@ -146,7 +146,7 @@ class AttentionExplorer(Explorer):
     positions). Shows: `readout` (the three positions with the largest weights, named with
     their tokens and weights), `context` (the text with each token shaded by its weight,
     darkest for the row's largest; tokens after the query, which it cannot see, greyed),
-    and `image`: the row as bars (the top three in orange and numbered) and the head's
+    and `image`: the row as bars (the top three in orange, marked ▼) and the head's
     T x T heatmap with the row outlined. `row()` is the row shown.
 
     Speed (p95 on a 2-core machine, from make bench, for notebook 15's 2 layers of 4 heads

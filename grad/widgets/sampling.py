@@ -159,8 +159,10 @@ class SamplingExplorer(Explorer):
         if isinstance(vocab, str) or not isinstance(vocab, (list, tuple)):
             raise TypeError(f"vocab must be a list of the tokens (strings) in id order, got "
                             f"{type(vocab).__name__}")
-        if not vocab or not all(isinstance(t, str) for t in vocab):
-            raise TypeError("vocab must be a non-empty list of strings, the tokens in id order")
+        if not vocab:
+            raise ValueError("vocab must hold at least one token (a string per id, in id order)")
+        if not all(isinstance(t, str) for t in vocab):
+            raise TypeError("vocab must be a list of strings, the tokens in id order")
         V = len(vocab)
         if isinstance(prompt_ids, (str, bytes)) or not isinstance(prompt_ids, (list, tuple, np.ndarray)):
             raise TypeError(f"prompt_ids must be a list of token ids (ints), got "
