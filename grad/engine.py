@@ -32,6 +32,7 @@ import functools
 import math
 import numbers
 import weakref
+from itertools import repeat
 from typing import Callable, Sequence, Union
 
 Number = Union[int, float]
@@ -411,7 +412,9 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
     instead of 2n: a smaller graph is what makes training fast. Weights, inputs and bias
     are Values or plain numbers (which become constants).
     """
-    xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    xs = inputs  # numbers among them become constants:
+    if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
+        xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
     if len(xs) != len(weights):
         raise ValueError(f"expected {len(weights)} inputs (one per weight), got {len(xs)}")
     try:
