@@ -32,7 +32,7 @@ from grad.widgets.base import (BLUE, GREY, ORANGE, TEXT_ORANGE, VERMILLION, Expl
 AVERAGE = "average"   # the head dropdown's value for the mean of a layer's heads
 ROW_SUM_TOLERANCE = 1e-4   # float32 softmax rows sum to 1 within about 1e-6
 MAX_LABELS = 48            # more tokens than this: only every n-th is named on the axes
-Y_TOPS = (0.1, 0.25, 0.5, 1.0)  # the bars' y-axis ends: few distinct axes, each drawn once
+Y_TOPS = (0.1, 0.25, 0.5, 0.75, 1.0)  # the bars' y-axis ends: few distinct axes, each drawn once
 SHADES = "Blues"           # a single-hue sequential map: read by lightness, whatever the colour vision
 # characters that would be invisible (or break the line) as labels
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍", "": "∅"}

@@ -39,7 +39,7 @@ TEMPERATURE_RANGE = (0.1, 2.0, 0.05)   # the slider: from, to, in steps of
 MAX_LENGTH = 500          # the longest sample offered
 MAX_BARS = 80             # the distribution shows at most this many (the most likely) tokens
 MAX_CACHED = 100_000      # contexts whose logits are kept
-Y_TOPS = (0.1, 0.25, 0.5, 1.0)   # the y-axis ends: few distinct axes, each drawn once
+Y_TOPS = (0.1, 0.25, 0.5, 0.75, 1.0)   # the y-axis ends: few distinct axes, each drawn once
 CUT = "#e4e4e4"           # a cut token's bar: light grey, dashed outline
 
 
