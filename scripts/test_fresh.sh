@@ -9,9 +9,10 @@
 #   1. as root:            bash scripts/course.sh test   and   bash scripts/course.sh lab
 #   2. as a new user:      the same, in that user's own clone (no root, no system Graphviz)
 # `lab` passes when JupyterLab answers with the learner's copy of notebook 00 and the
-# package source in its file browser. Needs root (debootstrap, chroot, mounts) and about
-# an hour or more (the whole suite runs twice). The pristine root is built once and kept in $FRESH.base; every run starts from
-# a copy of it in $FRESH (default /tmp/grad-fresh), which is left there for a look afterwards.
+# package source in its file browser. Needs root (debootstrap, chroot, mounts) and an hour
+# or more (the whole suite runs twice). The pristine root is built once and kept in
+# $FRESH.base; every run starts from a copy of it in $FRESH (default /tmp/grad-fresh),
+# which is left there for a look afterwards.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 FRESH=${FRESH:-/tmp/grad-fresh}
