@@ -11,8 +11,10 @@ settings.register_profile("explore", parent=settings.get_profile("default"), max
                           derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# Two suites run only on request, by their own make targets, which install what they need:
+# Three suites run only on request, by their own commands, which install what they need:
 # tests/torch compares with PyTorch itself (`make test-torch`); tests/browser drives the
-# course in JupyterLab and Chromium (`make test-browser`).
-collect_ignore = [name for name, var in (("torch", "GRAD_TEST_TORCH"), ("browser", "GRAD_TEST_BROWSER"))
+# course in JupyterLab and Chromium (`make test-browser`); test_nonroot.py sets the course up as
+# a normal user with no `dot` on PATH (`bash scripts/course.sh test-nonroot`).
+collect_ignore = [name for name, var in (("torch", "GRAD_TEST_TORCH"), ("browser", "GRAD_TEST_BROWSER"),
+                                         ("test_nonroot.py", "GRAD_TEST_NONROOT"))
                   if not os.environ.get(var)]

@@ -14,7 +14,7 @@ from grad.viz import (MAX_LAYOUT_SIZE, MAX_SUMMARY_BOXES, GraphTooLarge, LayoutE
                       LayoutTimeout, draw_summary, graph_size)
 
 ROOT = Path(__file__).resolve().parents[1]
-GUARD = 120  # seconds: a hang fails the test; no timing is asserted
+GUARD = 900  # seconds: a hang fails the test; no timing is asserted (busy 2-core machines are slow)
 
 
 def run_guarded(code: str) -> list:
