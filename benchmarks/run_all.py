@@ -86,6 +86,17 @@ def widget_table(quick: bool) -> list[str]:
             if line.startswith(("|", "targets", "Python", "graphs laid out"))]
 
 
+def text_lines(python: str, script: str, *args: str) -> list[str]:
+    """Run a benchmark that prints its figures; return its last four lines for the summary."""
+    print(f"\n$ benchmarks/{script} {' '.join(args)}", flush=True)
+    proc = subprocess.run([python, str(HERE / script), *args], cwd=ROOT, capture_output=True, text=True)
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        return [f"benchmarks/{script} {' '.join(args)} failed (exit code {proc.returncode})"]
+    return proc.stdout.strip().splitlines()[-4:]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
@@ -105,6 +116,8 @@ def main() -> int:
         if with_torch:
             engines["tensor"] = run(here, "bench_tensor.py", *(["--steps", "50"] if args.quick else []))
             engines["cnn"] = run(here, "bench_cnn.py", *(["--epochs", "3"] if args.quick else ["--epochs", "5"]))
+            gpt = [text_lines(here, "bench_gpt.py", "--dtype", dtype, *(["--rounds", "3"] if args.quick else []))
+                   for dtype in ("float32", "float64")]
         else:
             print("\n[bench] PyTorch is not installed here: no PyTorch columns "
                   "(pip install torch to add them)")
@@ -138,6 +151,9 @@ def main() -> int:
         if c:
             print(f"| 8x8-digits CNN, one epoch | {c['grad_ms']:.0f} ms | {c['torch_ms']:.0f} ms | "
                   f"{c['ratio']:.2f}x ({c['ratio_min']:.2f}-{c['ratio_max']:.2f}x) |")
+        print(f"\nA tiny GPT's training step (benchmarks/bench_gpt.py), Python {platform.python_version()}:")
+        for lines in gpt:
+            print("\n".join(lines))
     if widgets:
         print("\nWidgets (build, and every move across each control's range):")
         print("\n".join(widgets))
