@@ -150,9 +150,9 @@ class AttentionExplorer(Explorer):
     T x T heatmap with the row outlined. `row()` is the row shown.
 
     Speed (p95 on a 2-core machine, from make bench, for notebook 15's 2 layers of 4 heads
-    over 32 characters): a move answers in 100 to 140 ms over all three controls' whole
-    ranges while other programs kept the machine busy (load average 4 to 7); 35 to 65 ms of
-    that is computing, which is about what a quiet machine waits. It builds in about 0.75 s.
+    over 32 characters): a move answers in about 50 ms over all three controls' whole
+    ranges, and the widget builds in about 0.3 s; up to twice that while other programs
+    keep the machine busy.
     """
 
     def __init__(self, weights: object, tokens: Union[Sequence[str], str], layer: int = 0,

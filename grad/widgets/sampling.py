@@ -142,10 +142,10 @@ class SamplingExplorer(Explorer):
     tokens (the same uniform numbers fall in nearly the same stretches); still, a new
     setting asks the model about most of its `length` contexts, and those forward passes are
     most of a move's time. Speed (p95 on a 2-core machine, from make bench, with notebook
-    15's tiny GPT of grad.tensor, random weights, as the model, length 40): a move costs 105
-    to 150 ms of computing over both sliders' whole ranges, which is about what a quiet
-    machine waits; while other programs kept the machine busy it answered in about 240 ms
-    (load average 4) to 370 ms (load average 7). The widget builds in about 0.8 s. A longer
+    15's tiny GPT of grad.tensor, random weights, as the model, length 40): a move answers
+    in about 105 ms over both sliders' whole ranges, nearly all of it the model's forward
+    passes, and the widget builds in about 0.3 s; up to twice that while other programs
+    keep the machine busy. A longer
     sample costs proportionally more.
     """
 
