@@ -414,3 +414,11 @@ def test_check_leaves_random_and_module_data_alone():
         assert random.getstate() == state and np.array_equal(np.random.get_state()[1], np_state[1])
     finally:
         del sys.modules["fake_exercises"]
+
+
+def test_a_cause_is_named_only_when_exactly_one_slip_fits():
+    from grad.exercises import with_cause
+    assert with_cause("f(2) = 5, but it is 4", ["you added 1"]) == "f(2) = 5, but it is 4: you added 1"
+    assert with_cause("f(2) = 5", ["you added 1", "you doubled"]) == "f(2) = 5"
+    assert with_cause("f(2) = 5", []) == "f(2) = 5"
+    assert with_cause("f(2) = 5", iter(["same", "same"])) == "f(2) = 5: same"  # one message, one cause

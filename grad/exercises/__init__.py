@@ -108,7 +108,7 @@ from typing import Any, Callable, Optional, Union
 
 from grad.exercises._policy import (a_class, allclose, array, attr, close, describe, entries,
                                     floats, fresh, function, is_number, is_value, items,
-                                    number, shown, to_float, whole)
+                                    number, shown, to_float, whole, with_cause)
 from grad.exercises._run import (DEFAULT_LIMIT, LearnerFailed, NotYet, Session, budget,
                                  error_message, has_learner_frame, is_course_file, preserved,
                                  run, run_counting)
@@ -116,7 +116,7 @@ from grad.exercises._run import (DEFAULT_LIMIT, LearnerFailed, NotYet, Session, 
 __all__ = ["Exercise", "Mistake", "define", "run", "run_counting", "NotYet", "LearnerFailed",
            "number", "whole", "array", "floats", "items", "entries", "attr", "close",
            "allclose", "is_number", "is_value", "to_float", "describe", "shown", "fresh",
-           "function", "a_class"]
+           "function", "a_class", "with_cause"]
 
 # A test receives the learner's answer and returns None when it is right, or a short
 # sentence saying what is wrong (or raises NotYet with that sentence).

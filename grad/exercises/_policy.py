@@ -364,3 +364,12 @@ def shown(x: Any) -> str:
     else:
         text = safe_text(lambda: repr(x), describe(x))
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def with_cause(said: str, fits: Any) -> str:
+    """`said`, followed by the cause of the mistake when exactly one typical slip explains
+    the answer on every case; `fits` holds the messages of the slips that do. With none,
+    or with several that fit equally well, the verdict names no cause: it never guesses."""
+    fits = sorted(set(fits))
+    return f"{said}: {fits[0]}" if len(fits) == 1 else said
+

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from grad.exercises import Exercise, Mistake, allclose, array, function, run, whole
+from grad.exercises import Exercise, Mistake, allclose, array, function, run, whole, with_cause
 from grad.tensor import Tensor
 from grad.tensor import functional as F
 
@@ -393,9 +393,8 @@ def _test_mha_params(mha_params) -> Optional[str]:
         if mine == want:
             continue
         said = f"mha_params({C}, {H}) = {_count(mine)}, but MultiHeadAttention({C}, {H}) has {want}"
-        fits = sorted({message for message, formula in _MHA_SLIPS
-                       if all(x == formula(*case) for x, case in zip(got, MHA_CASES))})
-        return f"{said}: {fits[0]}" if len(fits) == 1 else said
+        return with_cause(said, (message for message, formula in _MHA_SLIPS
+                                 if all(x == formula(*case) for x, case in zip(got, MHA_CASES))))
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grad.exercises import Exercise, Mistake, allclose, array, function, run, whole
+from grad.exercises import Exercise, Mistake, allclose, array, function, run, whole, with_cause
 from grad.tensor import Tensor
 from grad.tensor import functional as F
 
@@ -55,9 +55,8 @@ def _test_conv_output_size(conv_output_size):
             continue
         said = (f"conv_output_size({n}, {k}, {p}, {s}) = {_count(mine)}, but a {k}x{k} "
                 f"convolution with padding {p} and stride {s} over {n} rows gives {want} rows")
-        fits = [message for message, formula in _SIZE_SLIPS.items()
-                if all(x == formula(*case) for x, case in zip(got, SIZE_CASES))]
-        return f"{said}: {fits[0]}" if len(fits) == 1 else said
+        return with_cause(said, (message for message, formula in _SIZE_SLIPS.items()
+                                 if all(x == formula(*case) for x, case in zip(got, SIZE_CASES))))
     return None
 
 
@@ -120,9 +119,8 @@ def _test_conv_params(conv_params):
             continue
         said = (f"conv_params({c_in}, {c_out}, {k}) = {_count(mine)}, but "
                 f"nn.Conv2d({c_in}, {c_out}, {k}) has {want}")
-        fits = [message for message, formula in _PARAM_SLIPS.items()
-                if all(x == formula(*case) for x, case in zip(got, PARAM_CASES))]
-        return f"{said}: {fits[0]}" if len(fits) == 1 else said
+        return with_cause(said, (message for message, formula in _PARAM_SLIPS.items()
+                                 if all(x == formula(*case) for x, case in zip(got, PARAM_CASES))))
     return None
 
 

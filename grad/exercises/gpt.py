@@ -12,7 +12,8 @@ from typing import Optional
 
 import numpy as np
 
-from grad.exercises import Exercise, Mistake, allclose, array, fresh, function, number, run, whole
+from grad.exercises import (Exercise, Mistake, allclose, array, fresh, function, number, run, whole,
+                            with_cause)
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -200,9 +201,8 @@ def _test_gpt_params(gpt_params) -> Optional[str]:
         said = ("gpt_params({}, {}, {}, {}, {}) = ".format(*case)
                 + (str(mine) if abs(mine) < 10 ** 12 else f"{mine:.3e}")
                 + f", but that GPT has {want}")
-        fits = sorted({message for message, formula in _GPT_SLIPS
-                       if all(x == formula(*c) for x, c in zip(got, GPT_CASES))})
-        return f"{said}: {fits[0]}" if len(fits) == 1 else said
+        return with_cause(said, (message for message, formula in _GPT_SLIPS
+                                 if all(x == formula(*c) for x, c in zip(got, GPT_CASES))))
     return None
 
 

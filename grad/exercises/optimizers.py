@@ -7,7 +7,7 @@ import math
 from grad import optim
 from grad.engine import Value
 from grad.exercises import (Exercise, LearnerFailed, Mistake, close, describe, function, items,
-                            number, run, to_float)
+                            number, run, to_float, with_cause)
 
 
 # ---- 1. one step of SGD with momentum ----------------------------------------------------------
@@ -79,10 +79,9 @@ def _test_momentum_step(momentum_step):
                 f"{before:.6f} to {now:.6f}, but should reach {want:.6f}")
         if all(x == y for row in path for x, y in zip(row, _START)):
             return f"{said}: no parameter ever moved; change every parameter's .data in place"
-        fits = [message for message, rule in _MOMENTUM_SLIPS.items()
-                if all(close(x, y) for row, sim in zip(path, _momentum_path(rule, lr, mu))
-                       for x, y in zip(row, sim))]
-        return f"{said}: {fits[0]}" if len(fits) == 1 else said
+        return with_cause(said, (message for message, rule in _MOMENTUM_SLIPS.items()
+                                 if all(close(x, y) for row, sim in zip(path, _momentum_path(rule, lr, mu))
+                                        for x, y in zip(row, sim))))
     return None
 
 
@@ -234,8 +233,7 @@ def _test_adam_update(adam_update):
                     slips["your correction uses beta**(t - 1); at step t it is 1 - beta**t "
                           "(t = 1 on the first step)"] = _adam_step(*state, lr, b1, b2, eps,
                                                                     correct=-1)
-                fits = [message for message, x in slips.items() if close(out[0], x)]
-                return f"{said}: {fits[0]}" if len(fits) == 1 else said
+                return with_cause(said, (message for message, x in slips.items() if close(out[0], x)))
             p, m, v = out
     return None
 
@@ -492,9 +490,8 @@ def _test_rmsprop_step_size(rmsprop_step_size):
                     continue
                 said = (f"rmsprop_step_size({t}, {lr}, {alpha}) returned {mine:.9g}, but RMSprop "
                         f"moves {want:.9g} at that step (with any constant gradient)")
-                fits = [message for message, formula in _RMSPROP_SLIPS.items()
-                        if all(close(x, formula(*case)) for case, x in got.items())]
-                return f"{said}: {fits[0]}" if len(fits) == 1 else said
+                return with_cause(said, (message for message, formula in _RMSPROP_SLIPS.items()
+                                         if all(close(x, formula(*case)) for case, x in got.items())))
     return None
 
 
