@@ -503,3 +503,11 @@ def test_primer_wrong_axes_for_the_loss_table_are_caught():
     problem = training.line_losses.verdict(
         lambda ws, bs, x, y: np.mean((ws[:, None] * x + bs[:, None] - y) ** 2, axis=0))
     assert problem is not None and "shape" in problem
+
+
+def test_a_class_number_written_as_a_float_is_not_called_a_score():
+    # in one case the largest score (2.0) equals the right class (2): only the other cases
+    # can tell the two readings apart
+    as_float = lambda s: float(max(range(len(s)), key=lambda k: s[k]))  # noqa: E731
+    assert classification.predict_class.verdict(as_float) is None
+    assert "the largest score" in classification.predict_class.verdict(lambda s: max(s))
