@@ -97,7 +97,8 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
 
 # ---- 1. exp -------------------------------------------------------------------------------
 def _test_exp_op(exp_op):
-    return _check_unary_op("exp_op(x)", exp_op, math.exp, (1.0, 2.0, 0.0, -1.5, 0.3))
+    return (_uses_itself("exp_op(x)", "exp", exp_op)
+            or _check_unary_op("exp_op(x)", exp_op, math.exp, (1.0, 2.0, 0.0, -1.5, 0.3)))
 
 
 exp_op = Exercise(
@@ -168,7 +169,40 @@ _POW_CASES = ((2, (1.5, -0.7, 3.0)), (3, (2.0, -1.2)), (-1, (0.5, -2.0)), (0.5, 
               (1.5, (2.0,)), (1, (2.5,)))
 
 
+class _Watched(Value):
+    """A Value that notes which of its own operations a learner's function uses: an exercise
+    that builds an operation is not answered by calling that very operation."""
+    __slots__ = ()
+    used: set = set()
+
+    def __pow__(self, other):
+        _Watched.used.add("**")
+        return Value.__pow__(self, other)
+
+    def exp(self):
+        _Watched.used.add("exp")
+        return Value.exp(self)
+
+    def sigmoid(self):
+        _Watched.used.add("sigmoid")
+        return Value.sigmoid(self)
+
+
+def _uses_itself(name: str, op: str, call: Callable[[Value], object]) -> Optional[str]:
+    """A verdict when `call` computes its result with Value's own `op`, else None."""
+    _Watched.used.clear()
+    run(call, _Watched(0.7), what=name)
+    if op in _Watched.used:
+        return (f"{name} computes its result with Value's own {op}, the very operation it is "
+                f"meant to build: make the new Value from x.data yourself and write its "
+                f"backward step")
+    return None
+
+
 def _test_pow_op(pow_op):
+    used = _uses_itself("pow_op(x, 3)", "**", lambda x: pow_op(x, 3))
+    if used:
+        return used
     for k, points in _POW_CASES:
         problem = _check_unary_op(f"pow_op(x, {k})", lambda x, k=k: pow_op(x, k),
                                   lambda t, k=k: t ** k, points)
@@ -212,7 +246,10 @@ pow_op = Exercise(
                 x.grad += k * x.data ** k * out.grad        # k * x**k: exponent not lowered
             out._backward = _backward
             return out
-    ''', says='local derivative 4.5, but the right one is 3')],
+    ''', says='local derivative 4.5, but the right one is 3'), Mistake('''
+        def pow_op(x, k):
+            return x ** k
+    ''', says="the very operation it is meant to build")],
 )
 
 
@@ -222,7 +259,8 @@ def _sigmoid(t: float) -> float:
 
 
 def _test_sigmoid_op(sigmoid_op):
-    return _check_unary_op("sigmoid_op(x)", sigmoid_op, _sigmoid, (1.2, -0.5, 0.0, 3.0, -4.0))
+    return (_uses_itself("sigmoid_op(x)", "sigmoid", sigmoid_op)
+            or _check_unary_op("sigmoid_op(x)", sigmoid_op, _sigmoid, (1.2, -0.5, 0.0, 3.0, -4.0)))
 
 
 sigmoid_op = Exercise(
