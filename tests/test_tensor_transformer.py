@@ -546,3 +546,13 @@ def test_value_models_save_and_load_their_numbers():
     with pytest.raises(TypeError, match="layers.0.neurons.0.b must be a number"):
         mlp.load_state_dict(state)
     assert vnn.Neuron(3).state_dict().keys() == {"w.0", "w.1", "w.2", "b"}
+
+
+def test_layer_norm_of_a_row_with_nan_or_inf_is_nan_quietly_as_in_torch():
+    import warnings
+    x = Tensor(np.array([[1.0, np.nan, 3.0], [np.inf, 0.0, 1.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.layer_norm(x, (3,))
+        out.sum().backward()
+    assert np.isnan(out.data[:2]).all() and np.isfinite(out.data[2]).all()

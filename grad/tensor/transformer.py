@@ -95,9 +95,10 @@ def layer_norm(input: Tensor, normalized_shape: Union[int, Sequence[int]],
     _floating_input(x, "layer_norm")
     _same_dtype("layer_norm", lambda: _layer_hint(x, "LayerNorm"), input=x, weight=weight, bias=bias)
     axes = tuple(range(x.ndim - k, x.ndim))
-    xc = x.data - x.data.mean(axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
-    x_hat = xc * inv_std
+    with np.errstate(invalid="ignore"):  # a row holding nan or inf gives nan, as in PyTorch
+        xc = x.data - x.data.mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
+        x_hat = xc * inv_std
     data = x_hat * weight.data if weight is not None else x_hat
     if bias is not None:
         data = data + bias.data
