@@ -270,6 +270,26 @@ def test_it_flags_a_backward_step_that_overwrites():
     assert "overwrite" in w.text.value and "⚠" in w.graph.source
 
 
+def test_the_last_step_says_how_many_gradients_disagree_with_the_chain_rule():
+    w = BackpropStepper(reused_graph(Buggy))
+    last = w.describe(len(w.steps))
+    assert "every gradient is filled in" not in last
+    assert "2 gradients disagree with the chain rule (a.grad, b.grad)" in last
+    w.slider.value = len(w.steps)
+    assert "2 gradients disagree" in w.text.value
+    # a correct class, ours or the package's, gets the plain closing line
+    for V in (Mine, Value):
+        done = BackpropStepper(reused_graph(V)).describe(3)
+        assert "every gradient is filled in" in done and "disagree" not in done
+
+
+def test_chain_rule_grads_match_backward():
+    root = neuron()
+    expected = BackpropStepper(root).chain_rule_grads()
+    root.backward()
+    assert all(math.isclose(g, v.grad, abs_tol=1e-12) for v, g in expected.items())
+
+
 def test_a_failing_backward_step_is_shown_not_raised():
     a, b = Mine(2.0, label="a"), Mine(3.0, label="b")
     c = a * b

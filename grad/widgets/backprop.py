@@ -320,8 +320,8 @@ class BackpropStepper(Explorer):
         n = len(self.steps)
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= n:
             raise ValueError(f"step must be a whole number from 0 to {n}, got {k!r}")
-        _, record, _ = self._replay(k)
-        head, items, notes = self._explain(k, record)
+        grads, record, _ = self._replay(k)
+        head, items, notes = self._explain(k, record, grads)
         if multiline:
             notes = [t if t.endswith("?") else t + "." for t in notes]
             return "\n".join([head + ":"] + ["    " + t for t in items] + notes)
@@ -330,8 +330,21 @@ class BackpropStepper(Explorer):
             text += ("" if text.endswith(("?", ".")) else ".") + " " + note
         return text
 
-    def _explain(self, k: int, record: Optional[StepRecord]) -> tuple[str, list[str], list[str]]:
-        """Step k as (headline, one line per operand, remarks)."""
+    def chain_rule_grads(self) -> Optional[dict]:
+        """Every node's gradient as the chain rule gives it, from the stepper's own local
+        derivatives (not the nodes' _backward); None if an op's derivative is not known."""
+        expected = {v: 0.0 for v in self.order}
+        expected[self.root] = 1.0
+        for node in self.steps:
+            for c in self.local_derivatives(node):
+                if c.local is None:
+                    return None
+                expected[c.operand] += c.local * expected[node]
+        return expected
+
+    def _explain(self, k: int, record: Optional[StepRecord],
+                 grads: Optional[dict] = None) -> tuple[str, list[str], list[str]]:
+        """Step k as (headline, one line per operand, remarks); grads: those after step k."""
         n = len(self.steps)
         root = self.name(self.root)
         if k == 0:
@@ -379,9 +392,19 @@ class BackpropStepper(Explorer):
                              f"{_num(got)}, not {_num(expected)}: {why}")
         if k == n:
             leaves = ", ".join(dict.fromkeys(self.name(v) for v in self.order if not v._prev))
-            notes.append(f"Done: every gradient is filled in, as {root}.backward() would "
-                         f"leave them. The leaves ({leaves}) have no operands, so they have "
-                         "no step")
+            expected = self.chain_rule_grads() if grads else None
+            wrong = [] if expected is None else [
+                self.name(v) for v in self.order
+                if not math.isclose(grads[v], expected[v], rel_tol=1e-7, abs_tol=1e-12)]
+            if wrong:
+                count = "1 gradient disagrees" if len(wrong) == 1 else f"{len(wrong)} gradients disagree"
+                notes.append(f"Done: every step has run, as in {root}.backward(), but {count} "
+                             f"with the chain rule ({', '.join(w + '.grad' for w in wrong)}): the steps "
+                             "marked ⚠ show where")
+            else:
+                notes.append(f"Done: every gradient is filled in, as {root}.backward() would "
+                             f"leave them. The leaves ({leaves}) have no operands, so they have "
+                             "no step")
         return head, items, notes
 
     # ---- the widget -----------------------------------------------------------------------
@@ -393,7 +416,7 @@ class BackpropStepper(Explorer):
         k = self.slider.value
         self.grads, record, graph = self._replay(k)
         n = len(self.steps)
-        head, items, notes = self._explain(k, record)
+        head, items, notes = self._explain(k, record, self.grads)
         title = (f"step 0 of {n}: seed {self.name(self.root)}.grad = 1" if k == 0 else
                  f"step {k} of {n}: {self.name(record.node)} passes its grad to its operands")
         if any(t.startswith("⚠") for t in notes):
