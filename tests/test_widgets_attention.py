@@ -48,6 +48,9 @@ def check_state(w):
     matrix = w.weights[layer].mean(axis=0) if head == AVERAGE else w.weights[layer, head]
     row = matrix[q]
     assert np.array_equal(w.row(), row) and np.array_equal(w.images.get_array(), matrix)
+    # the heatmap greys out exactly the masked future, above the diagonal
+    T = len(row)
+    assert np.array_equal(np.ma.getmaskarray(w.images.get_array()), np.triu(np.ones((T, T), bool), k=1))
     # the bars: the row up to the query, nothing after it
     assert np.allclose(bar_heights(w), np.where(np.arange(len(row)) <= q, row, 0.0))
     # the readout names the three largest weights (or all of them, near the start), largest first

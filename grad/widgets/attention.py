@@ -7,7 +7,8 @@
 position `q` over the positions 0..q of the context (causal: nothing after q; each row sums
 to 1). Pick a layer, a head (or the average of the layer's heads) and a query position; the
 widget draws that row as bars over the context's tokens, names its three largest weights,
-shades the context text by them, and outlines the row in the head's full T x T heatmap.
+shades the context text by them, and outlines the row in the head's full T x T heatmap
+(whose masked future, above the diagonal, is grey).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ ROW_SUM_TOLERANCE = 1e-4   # float32 softmax rows sum to 1 within about 1e-6
 MAX_LABELS = 48            # more tokens than this: only every n-th is named on the axes
 Y_TOPS = (0.1, 0.25, 0.5, 0.75, 1.0)  # the bars' y-axis ends: few distinct axes, each drawn once
 SHADES = "Blues"           # a single-hue sequential map: read by lightness, whatever the colour vision
+MASKED_GREY = "#c4c8cf"    # the heatmap's masked future, as in notebooks 13 and 14
 # characters that would be invisible (or break the line) as labels
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍", "": "∅"}
 
@@ -192,6 +194,10 @@ class AttentionExplorer(Explorer):
         layer, head = self.layer.value, self.head.value
         return self.means[layer] if head == AVERAGE else self.weights[layer, head]
 
+    def shown_matrix(self) -> np.ma.MaskedArray:
+        """`matrix()` with the future (above the diagonal) masked: the heatmap draws it grey."""
+        return np.ma.masked_where(self.future, self.matrix())
+
     def row(self) -> np.ndarray:
         """The chosen query's weights over the T positions (0 after the query)."""
         return self.matrix()[self.query.value]
@@ -262,8 +268,11 @@ class AttentionExplorer(Explorer):
             ax.legend(key, ["weight", "the three largest (▼)", "after the query: masked",
                             "the query's own token"], loc="lower left", bbox_to_anchor=(0, 1.08),
                       ncol=4, fontsize=9, frameon=False, borderaxespad=0, handlelength=1.2)
-            self.images = hm.imshow(self.matrix(), cmap=SHADES, vmin=0, vmax=1, aspect="auto",
-                                    interpolation="nearest")
+            # the masked future (above the diagonal) is grey, apart from the weights near 0
+            self.future = np.triu(np.ones((T, T), dtype=bool), k=1)
+            self.images = hm.imshow(self.shown_matrix(), aspect="auto", interpolation="nearest",
+                                    cmap=mpl.colormaps[SHADES].with_extremes(bad=MASKED_GREY),
+                                    vmin=0, vmax=1)
             label_positions(hm, ticks, [self.labels[i] for i in ticks], small)
             rows = list(range(0, T, max(1, math.ceil(T / 16))))
             hm.set_yticks(rows, [str(i) for i in rows], fontsize=small)
@@ -306,7 +315,7 @@ class AttentionExplorer(Explorer):
         head = "the heads' average" if self.head.value == AVERAGE else f"head {self.head.value}"
         self.headline.set_text(f"layer {self.layer.value}, {head}: where query position {q} "
                                f"({self.labels[q]}) looks")
-        self.images.set_data(self.matrix())
+        self.images.set_data(self.shown_matrix())
         self.outline.set_y(q - 0.5)
         return self.fast.png()
 
