@@ -1,4 +1,4 @@
-"""Notebook 03 (backpropagation by hand): gradients on paper, a nudge step, tanh's slope, a neuron."""
+"""Notebook 03 (backpropagation by hand): gradients on paper, a step downhill, tanh's slope, a neuron."""
 from __future__ import annotations
 
 import math
@@ -100,7 +100,7 @@ grads_by_hand = Exercise(
 )
 
 
-# ---- 2. a nudge step against the gradient ----------------------------------------------------
+# ---- 2. a step downhill, against the gradient -----------------------------------------------
 def _lecture_graph() -> tuple[list[Value], Callable[[], Value]]:
     a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
     return [a, b, c, f], lambda: (a * b + c) * f
@@ -112,8 +112,8 @@ def _neuron_graph() -> tuple[list[Value], Callable[[], Value]]:
     return [w1, w2, b], lambda: (x1 * w1 + x2 * w2 + b).tanh()
 
 
-def _test_nudge(nudge: Any) -> Optional[str]:
-    function(nudge, "nudge")
+def _test_step_downhill(step_downhill: Any) -> Optional[str]:
+    function(step_downhill, "step_downhill")
     for build, step in [(_lecture_graph, 0.01), (_lecture_graph, 0.1), (_neuron_graph, 0.05)]:
         values, forward = build()
         mine = list(values)                  # read the results from our own list
@@ -121,12 +121,12 @@ def _test_nudge(nudge: Any) -> Optional[str]:
         out.backward()
         before_data = [v.data for v in mine]
         before_grad = [v.grad for v in mine]
-        run(nudge, values, step, what=f"nudge(values, {step})", changes=(0,))
+        run(step_downhill, values, step, what=f"step_downhill(values, {step})", changes=(0,))
         after_data = [to_float(v.data) for v in mine]
         if [to_float(v.grad) for v in mine] != before_grad:
-            return "nudge changed the .grad of the values: the step changes .data only"
+            return "step_downhill changed the .grad of the values: the step changes .data only"
         if after_data == before_data:
-            return ("nudge left every value's .data unchanged: the step must move the Values "
+            return ("step_downhill left every value's .data unchanged: the step must move the Values "
                     "in the list it is given, in place (new Values, or other ones, leave these "
                     "where they were)")
         for v, old, g in zip(mine, before_data, before_grad):
@@ -146,47 +146,47 @@ def _test_nudge(nudge: Any) -> Optional[str]:
     return None
 
 
-nudge = Exercise(
+step_downhill = Exercise(
     title="A step downhill",
-    answer_name="nudge",
-    test=_test_nudge,
+    answer_name="step_downhill",
+    test=_test_step_downhill,
     nudge_text=("the gradient points uphill, and the output should go down: which way should "
                 "each value move, and by how much?"),
     hint_text=("change each value's .data in place (the Values in the list, not new ones), "
                "by step times its .grad, in the direction that makes the output smaller; "
                "leave .grad alone."),
     solution_code='''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data -= step * v.grad
     ''',
     mistakes=[Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data += step * v.grad   # uphill: the output grows
     ''', says="*with* its gradient"), Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data -= step            # ignores the gradient
     ''', says="moved by step alone"), Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.grad -= step * v.data   # changes the wrong attribute
     ''', says="changed the .grad"), Mistake('''
         from grad import Value
 
-        def nudge(values, step):          # makes new values; the old ones never move
+        def step_downhill(values, step):  # makes new values; the old ones never move
             return [Value(v.data - step * v.grad) for v in values]
     ''', says="left every value's .data unchanged"), Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data -= 0.01 * v.grad   # a fixed step instead of the one given
     ''', says="should move to"), Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values[:-1]:         # forgets the last value
                 v.data -= step * v.grad
     ''', says="should move to"), Mistake('''
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data = -step * v.grad   # replaces the value instead of moving it
     ''', says="should move to")],
@@ -195,7 +195,7 @@ nudge = Exercise(
             def __eq__(self, other): return True
             def __ne__(self, other): return False
 
-        def nudge(values, step):
+        def step_downhill(values, step):
             for v in values:
                 v.data = Liar(v.data + 100.0)
     '''],

@@ -216,7 +216,7 @@ pow_op = Exercise(
     answer_name="pow_op",
     test=_test_pow_op,
     nudge_text="the forward value is x.data ** k; for the backward step, recall the power "
-               "rule from calculus, and remember the chain rule's factor.",
+               "rule from section 3 of this notebook, and remember the chain rule's factor.",
     hint_text="the power rule: d(x**k)/dx = k * x**(k - 1). Multiply by out.grad and add "
               "it to x.grad.",
     solution_code='''
