@@ -63,8 +63,8 @@ def count_nodes(root):
     return len(grad.topological_order(root))
 '''),
     (backprop_by_hand.grads_by_hand, 'grads = {"s": 3, "t": -2, "x": 3, "y": 3, "z": -1.5, "w": -8}'),
-    (backprop_by_hand.nudge, '''
-def nudge(values, step):
+    (backprop_by_hand.step_downhill, '''
+def step_downhill(values, step):
     for i in range(len(values)):
         values[i].data += -step * values[i].grad
 '''),
@@ -157,7 +157,7 @@ SILLY = [
     (value.count_nodes, "def count_nodes(root):\n    return 10 ** 12", "you counted 1000000000000"),
     (value.count_nodes, "def count_nodes(root):\n    return 2.5", "not a whole number"),
     (backprop_by_hand.grads_by_hand, 'grads = ["s", "t"]', "should be a dictionary"),
-    (backprop_by_hand.nudge, "def nudge(values):\n    pass", "raised TypeError"),
+    (backprop_by_hand.step_downhill, "def step_downhill(values):\n    pass", "raised TypeError"),
     (backprop_by_hand.dtanh, "def dtanh(n):\n    return 'slope'", "is the string"),
     (backprop_by_hand.neuron_grads, "def neuron_grads(x1, w1, x2, w2, b):\n    return [1, 2, 3, 4, 5]",
      "should be a dictionary"),

@@ -145,8 +145,8 @@ ALTERNATIVES = [
         def dtanh(n):
             return 1 / math.cosh(n) ** 2
     '''),
-    ("03", "nudge", '''
-        def nudge(values, step):
+    ("03", "step_downhill", '''
+        def step_downhill(values, step):
             for v in values:
                 v.data = v.data - step * v.grad
     '''),
