@@ -7,11 +7,13 @@ cannot pass by accident).
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import numpy as np
 
-from grad.exercises import Exercise, Mistake, array, function, items, run, run_counting
+from grad.exercises import Exercise, LearnerFailed, Mistake, array, function, items, run, run_counting
+from grad.exercises._run import learner_line
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -149,6 +151,13 @@ def _reference_linear_backward(G, X, W):
     return dX, dW, db
 
 
+def _is_product_mismatch(e: ValueError) -> bool:
+    """NumPy's complaint about a matrix product (@, np.matmul or np.dot) of unfit shapes."""
+    text = str(e)
+    return (text.startswith("matmul: Input operand")
+            or re.match(r"shapes \(.*\) and \(.*\) not aligned", text) is not None)
+
+
 def _test_linear_backward(linear_backward) -> Optional[str]:
     function(linear_backward, "linear_backward")
     rng = _rng(7)
@@ -157,8 +166,17 @@ def _test_linear_backward(linear_backward) -> Optional[str]:
         G = rng.normal(size=(n, d_out))
         want = _reference_linear_backward(G, X, W)
         what = "linear_backward(G, X, W)"
-        got = items(run(linear_backward, G, X, W, what=what), what, 3, "dX, dW, db")
         where = f"with X of shape {X.shape} and W of shape {W.shape}"
+        try:
+            got = items(run(linear_backward, G, X, W, what=what), what, 3, "dX, dW, db")
+        except LearnerFailed as e:
+            if isinstance(e.error, ValueError) and _is_product_mismatch(e.error):
+                return (f"{where}, one of your matrix products multiplies shapes that do not fit"
+                        f"{learner_line(e.error.__traceback__)}. A @ B needs the last axis of A "
+                        "to be as long as the first axis of B: (a, k) @ (k, b) gives (a, b). Here "
+                        f"G is {G.shape}, X is {X.shape} and W is {W.shape}; dX must come out "
+                        f"{X.shape}, dW {W.shape} and db {(d_out,)}")
+            raise
         for name, value, right, operand in zip(("dX", "dW", "db"), got, want,
                                                ("X", "W", "b")):
             value = _as_array(value, name)
@@ -206,7 +224,8 @@ linear_backward = Exercise(
                   ("G @ W.T, X.T @ G, G", "sum the rows of G"),
                   ("G @ W.T, X.T @ G, G.mean(axis=0)", "db is 5 times too small"),
                   ("G @ W.T, X.T @ G / len(X), G.sum(axis=0)", "dW is 5 times too small"),
-                  ("G @ W, X.T @ G, G.sum(axis=0)", "raised ValueError"),
+                  ("G @ W, X.T @ G, G.sum(axis=0)", "matrix products multiplies shapes that do not fit"),
+                  ("G @ W.T, G.T @ X.T, G.sum(axis=0)", "matrix products multiplies shapes that do not fit"),
                   ("G @ W.T, X.T @ G, G.sum(axis=1)", "but b has shape"),
                   ("G @ W.T, X.T @ G, G.sum()", "but b has shape"),
                   ("(G @ W.T).T, X.T @ G, G.sum(axis=0)", "but X has shape"),
