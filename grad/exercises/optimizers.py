@@ -305,20 +305,42 @@ def _rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
 
 
-def _test_make_optimizer(make_optimizer):
-    function(make_optimizer, "make_optimizer")
+NEIGHBOURS = (0.9, 1.1)           # the learning-rate factors that must pass too ("room to spare")
+
+
+def _scale_lr(opt, factor: float) -> bool:
+    """Multiply the optimizer's learning rate(s) by `factor`; False if it has none we can set."""
+    if isinstance(opt, optim.Optimizer):
+        for group in opt.param_groups:
+            group["lr"] = group["lr"] * factor
+        return True
+    if to_float(getattr(opt, "lr", None)) is None:
+        return False
+    opt.lr = opt.lr * factor
+    return True
+
+
+def _rosenbrock_run(make_optimizer, factor: float = 1.0):
+    """Build the learner's optimizer (its learning rate times `factor`) and run it.
+
+    Returns (what went wrong or None, the optimizer, its distance to (1, 1) at the end)."""
     x, y = Value(ROSENBROCK_START[0]), Value(ROSENBROCK_START[1])
     opt = run(make_optimizer, [x, y], what="make_optimizer([x, y])")
     if isinstance(opt, optim.Optimizer):
         held = [p for group in opt.param_groups for p in group["params"]]
         if len(held) != 2 or not (any(p is x for p in held) and any(p is y for p in held)):
             return ("the optimizer must hold exactly the two parameters it was given: pass "
-                    "`params` to it")
+                    "`params` to it"), opt, None
     elif isinstance(opt, type) or not all(callable(getattr(type(opt), name, None))
                                           for name in ("step", "zero_grad")):
         # the notebook's own classes (MyAdam, ...) have step() and zero_grad() too
         return (f"make_optimizer returned {describe(opt)}, not an optimizer (an object with "
-                "step() and zero_grad(), such as optim.Adam(params, lr=...))")
+                "step() and zero_grad(), such as optim.Adam(params, lr=...))"), opt, None
+    if factor != 1.0 and not _scale_lr(opt, factor):
+        return (f"your {type(opt).__name__} has no number `lr` the checker can change to try "
+                "the neighbouring learning rates: return an optimizer from grad.optim"), opt, None
+    lower = ": lower the learning rate" if factor == 1.0 else ""
+    blew_up = "the run blew up at step {} (the numbers overflowed)" + lower
     for step in range(1, ROSENBROCK_STEPS + 1):
         try:
             loss = _rosenbrock(x, y)
@@ -326,21 +348,44 @@ def _test_make_optimizer(make_optimizer):
             loss.backward()
             run(opt.step, what="opt.step()", changes=True)
         except OverflowError:
-            return f"the run blew up at step {step} (the numbers overflowed): lower the learning rate"
+            return blew_up.format(step), opt, None
         except LearnerFailed as e:
             if not isinstance(e.error, OverflowError):
                 raise
-            return f"the run blew up at step {step} (the numbers overflowed): lower the learning rate"
+            return blew_up.format(step), opt, None
         xd, yd = to_float(x.data), to_float(y.data)
         if xd is None or yd is None:
-            return f"after step {step} the parameters hold {describe(x.data)} and {describe(y.data)}"
+            return (f"after step {step} the parameters hold {describe(x.data)} and "
+                    f"{describe(y.data)}"), opt, None
         if not (math.isfinite(xd) and math.isfinite(yd)) or max(abs(xd), abs(yd)) > 1e6:
-            return f"the run blew up at step {step}: lower the learning rate"
-    gap = math.hypot(x.data - 1, y.data - 1)
+            return f"the run blew up at step {step}{lower}", opt, None
+    gap = math.hypot(xd - 1, yd - 1)
     if gap > ROSENBROCK_TOLERANCE:
-        return (f"after {ROSENBROCK_STEPS} steps your {type(opt).__name__} is at ({x.data:.4f}, "
-                f"{y.data:.4f}), {_above(gap, ROSENBROCK_TOLERANCE)} away from (1, 1) (loss {_rosenbrock(x.data, y.data):.2e}); "
-                f"it must get within {ROSENBROCK_TOLERANCE}" + _knife_edge(opt))
+        return (f"after {ROSENBROCK_STEPS} steps your {type(opt).__name__} is at ({xd:.4f}, "
+                f"{yd:.4f}), {_above(gap, ROSENBROCK_TOLERANCE)} away from (1, 1) (loss "
+                f"{_rosenbrock(xd, yd):.2e}); it must get within {ROSENBROCK_TOLERANCE}"), opt, gap
+    return None, opt, gap
+
+
+def _test_make_optimizer(make_optimizer):
+    function(make_optimizer, "make_optimizer")
+    problem, opt, gap = _rosenbrock_run(make_optimizer)
+    if problem is not None:
+        return problem + (_knife_edge(opt) if gap is not None else "")
+    for factor in NEIGHBOURS:
+        trouble, _, miss = _rosenbrock_run(make_optimizer, factor)
+        if trouble is None:
+            continue
+        if "no number `lr`" in trouble:
+            return trouble
+        if miss is not None:
+            trouble = f"that run ends {_above(miss, ROSENBROCK_TOLERANCE)} from (1, 1)"
+        else:
+            trouble = "that run " + trouble.replace("the run ", "", 1)
+        return (f"your setting gets within {ROSENBROCK_TOLERANCE} of (1, 1), but not with its "
+                f"learning rate times {factor}: {trouble}{_knife_edge(opt)}. That is no room "
+                "to spare: find a setting that still gets there with its learning rate 10% "
+                "lower and 10% higher")
     return None
 
 
@@ -371,16 +416,17 @@ make_optimizer = Exercise(
     test=_test_make_optimizer,
     nudge_text=("the learning rate alone leaves almost no room here; the other settings of an "
                 "optimizer change how it follows a long, bending valley."),
-    hint_text=("tuning the learning rate alone works only on a knife's edge. Give SGD more momentum "
-               "(0.95) at about the largest learning rate that stays stable, or give Adam a smaller "
-               "beta2 (0.9) so that its step sizes follow the bending valley. Set the widget to 300 "
-               "steps and experiment."),
+    hint_text=("settings with that much room exist for Adam with a smaller beta2 (about 0.9), so "
+               "that its step sizes follow the bending valley, and for RMSprop with momentum "
+               "(momentum=0.9, alpha=0.9); search their learning rates in factors of about 1.5. "
+               "SGD with momentum has only rare, scattered ones (near momentum 0.94), and "
+               "momentum 0.9 none. Set the widget to 300 steps and try Adam's beta2."),
     solution_code='''
         from grad import optim
 
         def make_optimizer(params):
             return optim.Adam(params, lr=0.05, betas=(0.9, 0.9))
-            # also works: optim.SGD(params, lr=0.002, momentum=0.95)
+            # also works: optim.RMSprop(params, lr=0.005, alpha=0.9, momentum=0.9)
     ''',
     mistakes=[Mistake(f"from grad import optim\ndef make_optimizer(params):\n    return {body}",
                       says=says)
@@ -389,6 +435,8 @@ make_optimizer = Exercise(
                   ("optim.SGD(params, lr=0.01)", "blew up"),             # the steep walls
                   ("optim.Adam(params, lr=0.1)", "away from (1, 1)"),    # section 10's setting
                   ("optim.SGD(params, lr=0.001, momentum=0.9)", "away from (1, 1)"),
+                  ("optim.SGD(params, lr=10 ** -2.5, momentum=0.9)", "no room to spare"),
+                  ("optim.SGD(params, lr=0.002, momentum=0.95)", "no room to spare"),
                   ("optim.Adam", "not an optimizer"),
                   ("optim.Adam([params[0]], lr=0.05, betas=(0.9, 0.9))",
                    "exactly the two parameters"),

@@ -41,10 +41,11 @@ from grad.widgets.base import BLACK, BLUE, ORANGE, VERMILLION, YELLOW, Explorer,
 
 ALPHAS = (0.0, 3e-4, 3e-3, 3e-2, 0.3)   # factors of ten: the usual way to search for alpha
 # colour-blind-safe colours, each with a second cue: train solid with circles, test dashed
-# with squares; class 0 drawn as circles, class 1 as triangles
+# with squares; class 0 drawn as blue circles, class 1 as vermillion squares (notebook 10
+# draws its points with these same colours and markers)
 TRAIN_COLOR, TEST_COLOR = BLUE, ORANGE
 CLASS_COLORS = (BLUE, VERMILLION)      # class 0, class 1
-CLASS_MARKERS = ("o", "^")
+CLASS_MARKERS = ("o", "s")
 # the background: light blue where the model says class 0, light vermillion for class 1
 BACKGROUND = LinearSegmentedColormap.from_list("moons", ["#b3d4ea", "#ffffff", "#f3c8a8"])
 MAX_ALPHAS = 20       # each alpha is one training run at construction
