@@ -156,10 +156,13 @@ def _test_multiply(multiply):
         if close(a.grad, 0.75) and close(b.grad, -0.25):
             return ("out._backward() did not change a.grad or b.grad: is your _backward "
                     "attached to out, and does it add to the operands' grads?")
-        where = f"(a = {x}, b = {y}, out.grad = {g}, and a.grad was 0.75 before)"
+        where = f"(a = {x}, b = {y}, out.grad = {g}; a.grad was 0.75 and b.grad -0.25 before)"
         if close(a.grad, y * g) or close(b.grad, x * g):
-            return (f"a.grad became {a.grad:g}, but it should be 0.75 + ({y:g}) × ({g:g}) = "
-                    f"{want_a:g} {where}: add to the gradient with +=, do not overwrite it with =")
+            name, now, before = (("a", a.grad, 0.75) if close(a.grad, y * g) and not close(a.grad, want_a)
+                                 else ("b", b.grad, -0.25))
+            return (f"{name}.grad became {now:g} {where}: only this node's contribution is "
+                    f"left, and the {before:g} that {name}.grad held before is gone. Add to "
+                    "the gradient with +=, do not overwrite it with =")
         if close(a.grad, 0.75 + x * g):
             return (f"a.grad became {a.grad:g} {where}: the derivative of a*b with respect to a "
                     "is b.data, not a.data (the operands are swapped)")

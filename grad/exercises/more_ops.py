@@ -421,7 +421,8 @@ def _test_max_grad_error(max_grad_error):
             if got > 1e-5:
                 return (f"for f = {description}, whose gradients are right, it returned "
                         f"{got:.3g}, but backward and the numerical slope agree to within "
-                        "1e-6 there")
+                        "1e-6 there (does backward() run more than once on the same Values? "
+                        "Their gradients would add up)")
         elif abs(got - want) > 1e-4 * want:
             said = (f"for f = {description} at {xs}, it returned {got:.6g}, but the largest "
                     f"difference between backward and the numerical slope is {want:.6g}")
