@@ -240,6 +240,30 @@ def test_multiply_without_a_graph_is_told_so():
     assert "out._prev should be (a, b)" in autograd.multiply.verdict(multiply)
 
 
+def test_multiply_that_overwrites_one_gradient_is_told_which_without_the_answer():
+    def make(overwrite_a, overwrite_b):
+        def multiply(a, b):
+            out = type(a)(a.data * b.data, (a, b), "*")
+
+            def _backward():
+                if overwrite_a:
+                    a.grad = b.data * out.grad
+                else:
+                    a.grad += b.data * out.grad
+                if overwrite_b:
+                    b.grad = a.data * out.grad
+                else:
+                    b.grad += a.data * out.grad
+            out._backward = _backward
+            return out
+        return multiply
+    only_b = autograd.multiply.verdict(make(False, True))
+    assert only_b.startswith("b.grad became 2 ") and "do not overwrite it with =" in only_b
+    both = autograd.multiply.verdict(make(True, True))
+    assert both.startswith("a.grad became -3 ") and "0.75 that a.grad held before" in both
+    assert "-2.25" not in both   # the right total is not spelled out
+
+
 def test_floor_division_is_not_told_that_it_ignores_h():
     problem = derivatives.backward_slope.verdict(lambda f, x, h: (f(x) - f(x - h)) // h)
     assert "does not change with h" not in problem and "but the secant" in problem, problem
