@@ -29,12 +29,13 @@ def _test_hinge_one(hinge_one):
         number(out.data, f"{shown}.data")
         if not close(out.data, want):
             if close(out.data, max(0.0, 1.0 + margin)):
-                return (f"{shown} = {out.data:.4f}, but should be {want:.4f}: the margin is "
-                        "label * score, and the loss is relu(1 - margin), with a minus")
+                return (f"{shown} = {out.data:.4f}, but should be {want:.4f}: check the sign "
+                        "in front of the margin")
             if close(out.data, 1.0 - margin):
                 return (f"{shown} = {out.data:.4f}: a loss below zero rewards examples for being "
                         f"far on the right side; clip it at zero with .relu() (should be {want:.4f})")
-            return f"{shown} = {out.data:.4f}, but relu(1 - label * score) = {want:.4f}"
+            return (f"{shown} = {out.data:.4f}, but the hinge loss of this example (margin "
+                    f"{margin:g}) is {want:.4f}")
         run(out.backward, what="backward() on your loss", changes=True)
         want_grad = -y if margin < 1 else 0.0
         if not close(score.grad, want_grad):
@@ -60,7 +61,7 @@ hinge_one = Exercise(
     mistakes=[Mistake('''
         def hinge_one(score, label):
             return (1 + label * score).relu()   # sign error
-    ''', says="with a minus"), Mistake('''
+    ''', says="the sign in front of the margin"), Mistake('''
         def hinge_one(score, label):
             return 1 - label * score   # no clipping at zero
     ''', says="clip it at zero"), Mistake('''

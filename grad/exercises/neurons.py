@@ -73,7 +73,7 @@ def _test_neuron(cls) -> str | None:
                                                   f"activation is tanh ({expected.data:.4f})"),
                 (math.tanh(z), f"with bias b = {bias} the output should be "
                                f"{expected.data:.4f}, you returned {out.data:.4f}: the bias "
-                               "is missing (start the sum at self.b)"),
+                               "is missing"),
                 (z, f"with bias b = {bias} the output should be {expected.data:.4f}, you "
                     f"returned w·x = {out.data:.4f}: both the bias and the activation are "
                     "missing"),

@@ -18,26 +18,26 @@ def _test_mse(mse):
     cases = [([0.5], [1.0]),
              ([2.0, -1.0, 0.5], [1.0, 1.0, 0.0]),
              ([0.3, -0.2, 1.5, 2.0, -3.0], [0.0, 0.5, 1.0, -1.0, -2.5])]
-    function(mse, "mse")
+    function(mse, "my_mse")
     for preds_data, targets in cases:
         preds = [Value(p) for p in preds_data]
         mine = list(preds)
         n = len(targets)
         errors = [p - y for p, y in zip(preds_data, targets)]
         want = sum(e * e for e in errors) / n
-        out = run(mse, preds, list(targets), what=f"mse(preds, {targets})")
+        out = run(mse, preds, list(targets), what=f"my_mse(preds, {targets})")
         if not isinstance(out, Value):
-            return (f"mse(...) returned {describe(out)}; return a Value built from the "
+            return (f"my_mse(...) returned {describe(out)}; return a Value built from the "
                     "predictions, so that backward() can run through it")
-        number(out.data, f"mse(preds, {targets}).data")
+        number(out.data, f"my_mse(preds, {targets}).data")
         if not close(out.data, want):
             if close(out.data, sum(e * e for e in errors)) and n > 1:
                 return (f"for {n} examples you returned the sum of squared errors ({out.data:.4f}); "
                         f"divide by the number of examples to get the mean ({want:.4f})")
             if close(out.data, sum(errors) / n) or close(out.data, sum(abs(e) for e in errors) / n):
-                return (f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}: "
+                return (f"my_mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}: "
                         "square each error (prediction - target) before averaging")
-            return f"mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}"
+            return f"my_mse({preds_data}, {targets}) = {out.data:.4f}, but it should be {want:.4f}"
         run(out.backward, what="backward() on your loss", changes=True)
         for p, e in zip(mine, errors):
             if not close(p.grad, 2 * e / n):
@@ -49,28 +49,28 @@ def _test_mse(mse):
 
 mse = Exercise(
     title="The mean squared error",
-    answer_name="mse",
+    answer_name="my_mse",
     test=_test_mse,
     nudge_text=("the name says it all: the mean of the squared errors; and keep the "
                 "predictions as Values, so backward() can reach them."),
     hint_text=("pair each prediction with its target, square each difference with Value "
                "operations, add them all up and divide by how many there are (do not use .data)."),
     solution_code='''
-        def mse(preds, targets):
+        def my_mse(preds, targets):
             return sum((p - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
     ''',
     mistakes=[Mistake('''
-        def mse(preds, targets):
+        def my_mse(preds, targets):
             return sum((p - y) ** 2 for p, y in zip(preds, targets))   # not averaged
     ''', says='the sum of squared errors'), Mistake('''
-        def mse(preds, targets):
+        def my_mse(preds, targets):
             return sum(p - y for p, y in zip(preds, targets)) / len(targets)   # not squared
     ''', says='square each error'), Mistake('''
         from grad import Value
-        def mse(preds, targets):   # the right number, but cut off from the graph
+        def my_mse(preds, targets):   # the right number, but cut off from the graph
             return Value(sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets))
     ''', says='the value is right but the gradient is not'), Mistake('''
-        def mse(preds, targets):   # the number, not a Value
+        def my_mse(preds, targets):   # the number, not a Value
             return sum((p.data - y) ** 2 for p, y in zip(preds, targets)) / len(targets)
     ''', says="return a Value")],
 )
@@ -383,15 +383,14 @@ def _test_pick_lr(pick_lr):
             continue
         size = max(abs(x) for x in xs)
         where = f"for {n} points with x up to about {size:.3g}, lr = {lr:.4g}"
-        product = (f"lr × curvature = {lr * curvature:.3g} (the curvature of L(w) here is "
-                   f"{curvature:.4g})")
         if lr * curvature >= 2:
-            return (f"{where} makes {product}: at 2 or more the steps bounce back and forth, "
+            return (f"{where} is too large for this data: the steps bounce back and forth, "
                     "or grow, and never settle")
         how = ("each step overshoots the best w, and the bounces die out slowly"
-               if lr * curvature > 1 else "so each step covers only part of the way")
+               if lr * curvature > 1 else "the steps are too short for this data: each step "
+               "covers only part of the way")
         return (f"{where} leaves w at {w:.4f} after 20 steps, still away from the best w = "
-                f"{best:.4f}: {product}, {how}")
+                f"{best:.4f}; {how}")
     return None
 
 
@@ -412,10 +411,10 @@ pick_lr = Exercise(
     mistakes=[Mistake('''
         def pick_lr(xs):
             return 0.1   # one size for every data set
-    ''', says='so each step covers only part of the way'), Mistake('''
+    ''', says='each step covers only part of the way'), Mistake('''
         def pick_lr(xs):
             return 1 / (sum(x * x for x in xs) / len(xs))   # forgets the 2: exactly at the limit
-    ''', says='at 2 or more the steps bounce'), Mistake('''
+    ''', says='the steps bounce back and forth'), Mistake('''
         def pick_lr(xs):
             return 1 / (2 * sum(x * x for x in xs))   # forgets to divide by n: too small
     ''', says='still away from the best w')],
