@@ -386,21 +386,22 @@ def topological_order(root: Value) -> list[Value]:
     topo: list[Value] = []
     visited: set[Value] = {root}
     stack = [(root, iter(root._prev))]  # _prev may also be a set (micrograd's Value)
+    done, visit, all_done = topo.append, visited.add, visited.issuperset  # (faster names)
     while stack:
         node, operands = stack[-1]
         for child in operands:
             if child not in visited:
-                visited.add(child)
+                visit(child)
                 # Most nodes, leaves included, find all their operands done already: a
                 # single set operation settles them, without a loop over the operands.
-                if visited.issuperset(child._prev):
-                    topo.append(child)
+                if all_done(child._prev):
+                    done(child)
                 else:  # explore child first, come back to node afterwards
                     stack.append((child, iter(child._prev)))
                     break
         else:  # every operand of node is in the order
             stack.pop()
-            topo.append(node)
+            done(node)
     return topo
 
 
@@ -415,14 +416,21 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
     xs = inputs  # numbers among them become constants:
     if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
         xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    return _weighted_sum(weights, xs, bias)
+
+
+def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],
+                  bias: Value | Number) -> Value:
+    """weighted_sum for inputs that are Values already (a layer checks its inputs once
+    for all of its neurons)."""
     if len(xs) != len(weights):
         raise ValueError(f"expected {len(weights)} inputs (one per weight), got {len(xs)}")
     try:
         data = bias.data
         for w, x in zip(weights, xs):
             data += w.data * x.data
-    except AttributeError:  # a plain number among the weights or the bias: lift, then redo
-        return weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
+    except (AttributeError, TypeError):  # a number among the weights or bias: lift, redo
+        return _weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
     return _node(data, (*weights, *xs, bias), "w·x+b", _weighted_sum_rule)
 
 

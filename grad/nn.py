@@ -6,7 +6,7 @@ import numbers
 import random
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, Union
 
-from grad.engine import Value, weighted_sum
+from grad.engine import Value, _weighted_sum, weighted_sum
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 Inputs = Union[Sequence[Union[Value, float]], Value, float]
@@ -223,7 +223,9 @@ class Neuron(Module):
     def __call__(self, x: Inputs) -> Value:
         if not isinstance(x, list):
             x = _as_inputs(x, len(self.w))
-        act = weighted_sum(self.w, x, self.b)  # checks the length and converts numbers
+        return self._activate(weighted_sum(self.w, x, self.b))  # checks and converts x
+
+    def _activate(self, act: Value) -> Value:
         return act if self.activation == "linear" else getattr(act, self.activation)()
 
     def parameters(self) -> list[Value]:
@@ -244,8 +246,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
 
     def __call__(self, x: Inputs) -> Union[Value, list[Value]]:
-        xs = _as_inputs(x, self.nin)  # convert once, shared by every neuron
-        out = [n(xs) for n in self.neurons]
+        xs = _as_inputs(x, self.nin)  # checked once, shared by every neuron
+        out = [n._activate(_weighted_sum(n.w, xs, n.b)) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:

@@ -93,3 +93,17 @@ def test_gradients_through_the_quick_paths_match_the_chained_ops():
     assert fused.data == chained.data
     assert all(math.isclose(p, q, rel_tol=0, abs_tol=1e-15)
                for p, q in zip(g_fused, [v.grad for v in ws + xs + [b]]))
+
+
+def test_weighted_sum_takes_numpy_numbers_as_weights_and_bias():
+    import numpy as np
+    out = weighted_sum([np.float64(2.0), Value(3.0)], [Value(1.0), Value(1.0)], np.float64(0.5))
+    assert out.data == 5.5 and isinstance(out.data, float)
+
+
+def test_a_layer_refuses_a_neuron_whose_weights_no_longer_match_its_inputs():
+    import grad.nn
+    layer = grad.nn.Layer(2, 3)
+    layer.neurons[1].w.append(Value(1.0))
+    with pytest.raises(ValueError, match="expected 3 inputs"):
+        layer([1.0, 2.0])
