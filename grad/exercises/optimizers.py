@@ -419,8 +419,9 @@ make_optimizer = Exercise(
     hint_text=("settings with that much room exist for Adam with a smaller beta2 (about 0.9), so "
                "that its step sizes follow the bending valley, and for RMSprop with momentum "
                "(momentum=0.9, alpha=0.9); search their learning rates in factors of about 1.5. "
-               "SGD with momentum has only rare, scattered ones (near momentum 0.94), and "
-               "momentum 0.9 none. Set the widget to 300 steps and try Adam's beta2."),
+               "SGD with momentum 0.94 or 0.95 has some near lr 0.002 to 0.0026, mixed with "
+               "ones that miss; momentum 0.9 has none. Set the widget to 300 steps and try "
+               "Adam's beta2."),
     solution_code='''
         from grad import optim
 
