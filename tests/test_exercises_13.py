@@ -270,7 +270,24 @@ def test_the_lessons_claims_hold(lesson):
     assert abs(ns["gd_losses"][-1] - ns["bigram_nll"](ns["P"], ns["train_names"])) < 1e-3
     assert np.abs(ns["P_learned"] - ns["P"]).max() < 0.01
     assert ns["P_learned"][ns["N"] == 0].max() < 1e-4      # below the colour scale, as said
-    values = [v for _, v in ns["results"]]
+    values = [v for _, _, v in ns["results"]]
     assert values == sorted(values, reverse=True) and len(set(values)) == 4
+    # training and validation side by side: close for every model (underfitting, as said)
+    for name, train, val in ns["results"]:
+        assert 0 <= val - train < 0.1 * val, name
+    assert 0 < ns["text_mlp_val"] - ns["text_mlp_train"] < 0.1 * ns["text_mlp_val"]
+    # the random training windows give the whole training text's loss "within a few hundredths"
+    full = ns["loss_on"](ns["text_mlp"], ns["Xt_train"], ns["Yt_train"])
+    assert abs(full - ns["text_mlp_train"]) < 0.03
+    P_text, Xt, Yt = ns["P_text"], ns["Xt_train"], ns["Yt_train"]
+    assert abs(-np.log(P_text[Xt[:, -1], Yt]).mean() - ns["text_bigram_train"]) < 0.03
     assert ns["text_mlp_val"] < ns["text_bigram_val"]
+    # the book sample's words are counted without the prompt
+    start, written = ns["start"], ns["written"]
+    wrote = [w.strip('.,;:!?"_()-').lower() for w in written[len(start):].split()]
+    assert ns["tokens"] == [w for w in wrote if w]
     assert len(ns["real"]) >= len(ns["tokens"]) // 3      # "many real words"
+    # "before training, the loss is a little above log 27": a fresh model as section 7 makes it
+    ns["grad"].tensor.manual_seed(0)
+    fresh = ns["CharMLP"](27, dim=2, hidden=100)
+    assert np.log(27) < ns["loss_on"](fresh, ns["X_val"], ns["Y_val"]) < np.log(27) + 0.1
