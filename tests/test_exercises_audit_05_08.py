@@ -445,6 +445,22 @@ def test_max_grad_error_names_a_cause_only_when_it_is_the_cause():
     assert "agree to within 1e-6" in more_ops.max_grad_error.verdict(lambda f, xs: 5.0)
 
 
+def test_max_grad_error_with_gradients_added_up_twice_is_asked_about_a_second_backward():
+    from grad import Value
+
+    def twice(f, xs, h=1e-6):
+        values = [Value(x) for x in xs]
+        f(*values).backward()
+        f(*values).backward()           # the gradients add up: twice the true ones
+        worst = 0.0
+        for i, v in enumerate(values):
+            up = [Value(x + h if j == i else x) for j, x in enumerate(xs)]
+            down = [Value(x - h if j == i else x) for j, x in enumerate(xs)]
+            worst = max(worst, abs(v.grad - (f(*up).data - f(*down).data) / (2 * h)))
+        return worst
+    assert "backward() run more than once" in more_ops.max_grad_error.verdict(twice)
+
+
 def test_broken_ops_missing_a_broken_square_is_not_told_to_test_negative_points():
     code = """
         from grad import Value
@@ -478,8 +494,6 @@ def test_hinge_one_verdicts_name_the_wrong_value_not_the_formula():
         assert problem and ("should be" in problem or " is " in problem), problem
         assert "relu(1" not in problem and "1 - " not in problem, problem
     assert "margin 0.3" in classification.hinge_one.verdict(lambda s, y: (-y * s).relu())
-
-
 
 
 # ---- the NumPy primer of notebook 07 ------------------------------------------------------------
