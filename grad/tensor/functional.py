@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, Optional, Union
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from grad.tensor.tensor import DtypeError, ShapeError, Tensor, _accumulate, _lift, _same_dtype, _shown
 
@@ -85,13 +85,39 @@ def _linear_rule(out: Tensor) -> None:
         _accumulate(b[0], g.reshape(-1, g.shape[-1]).sum(axis=0))
 
 
-# ---- convolution ---------------------------------------------------------------------------
-def _padded(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
+# ---- convolution and pooling ---------------------------------------------------------------
+# Both work on the input laid out channels-last, (N, H, W, C), where the C numbers of a pixel
+# are neighbours in memory and a kernel-sized window is kh runs of kw * C numbers.
+def _windows(x: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
+    """Every kernel-sized window of x (N, H, W, C), as a read-only view of shape
+    (N, H', W', kh, kw, C): window (n, i, j) starts at row i * sh, column j * sw. No copy."""
+    (kh, kw), (sh, sw) = kernel, stride
+    n, h, w, c = x.shape
+    s_n, s_h, s_w, s_c = x.strides
+    return as_strided(x, (n, (h - kh) // sh + 1, (w - kw) // sw + 1, kh, kw, c),
+                      (s_n, s_h * sh, s_w * sw, s_h, s_w, s_c), writeable=False)
+
+
+def _add_windows(into: np.ndarray, windows: np.ndarray, stride: tuple) -> np.ndarray:
+    """The backward of `_windows`: add each window's entries (N, H', W', kh, kw, C) back
+    where they came from in `into` (N, H, W, C), one kernel offset at a time (kh * kw
+    vectorized adds; overlapping windows add up)."""
+    sh, sw = stride
+    oh, ow, kh, kw = windows.shape[1:5]
+    for i in range(kh):
+        for j in range(kw):
+            into[:, i:i + sh * oh:sh, j:j + sw * ow:sw] += windows[:, :, :, i, j]
+    return into
+
+
+def _channels_last_padded(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
+    """x (N, C, H, W) as (N, H + 2 ph, W + 2 pw, C), zero-padded; a view when there is no padding."""
+    x = x.transpose(0, 2, 3, 1)
     if ph == 0 and pw == 0:
         return x
-    n, c, h, w = x.shape
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-    out[:, :, ph:ph + h, pw:pw + w] = x
+    n, h, w, c = x.shape
+    out = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    out[:, ph:ph + h, pw:pw + w] = x
     return out
 
 
@@ -99,7 +125,15 @@ def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Int
            padding: IntPair = 0) -> Tensor:
     """2-D cross-correlation, as PyTorch's conv2d: x (N, C, H, W), weight (O, C, kh, kw),
     bias (O,); the output is (N, O, H', W') with H' = (H + 2*padding - kh) // stride + 1.
-    An unbatched input (C, H, W) gives an unbatched output (O, H', W')."""
+    An unbatched input (C, H, W) gives an unbatched output (O, H', W').
+
+    im2col: every kernel-sized window of the (padded, channels-last) input becomes a row
+    of a matrix (N*H'*W', kh*kw*C), gathered in one copy, and every output channel's
+    kernel a row of the weight matrix (O, kh*kw*C), in the same order. The convolution
+    is then one matrix product, rows @ weights.T: (N*H'*W', O), a channels-last output,
+    returned as an (N, O, H', W') view. Backward reuses the rows: the weight's gradient
+    is g.T @ rows, and the input's is g @ weights, each row added back to its window.
+    """
     x = _lift(x)
     weight, bias = _parameter(weight, "weight", "conv2d"), _parameter(bias, "bias", "conv2d")
     sh, sw = _pair(stride, "stride")
@@ -115,47 +149,52 @@ def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Int
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     _same_dtype("conv2d", lambda: _layer_hint(x, "Conv2d"), input=x, weight=weight, bias=bias)
-    kh, kw = weight.shape[2:]
-    xp = _padded(x.data, ph, pw)
-    if xp.shape[2] < kh or xp.shape[3] < kw:
+    o, c, kh, kw = weight.shape
+    xp = _channels_last_padded(x.data, ph, pw)                       # N H W C
+    if xp.shape[1] < kh or xp.shape[2] < kw:
         raise ValueError(f"conv2d: the kernel ({kh}x{kw}) is larger than the padded input "
-                         f"({xp.shape[2]}x{xp.shape[3]})")
-    windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # N C H' W' kh kw
-    data = np.tensordot(windows, weight.data, axes=([1, 4, 5], [1, 2, 3]))     # N H' W' O
+                         f"({xp.shape[1]}x{xp.shape[2]})")
+    windows = _windows(xp, (kh, kw), (sh, sw))                       # N H' W' kh kw C
+    n, oh, ow = windows.shape[:3]
+    rows = windows.reshape(n * oh * ow, kh * kw * c)                 # the one copy
+    kernels = weight.data.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
+    data = rows @ kernels.T
     if bias is not None:
         data += bias.data
-    data = data.transpose(0, 3, 1, 2)
+    data = data.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
     operands = (x, weight) if bias is None else (x, weight, bias)
     return Tensor._result(data, operands, "conv2d",
-                          partial(_conv2d_rule, xp=xp, stride=(sh, sw), padding=(ph, pw)))
+                          partial(_conv2d_rule, rows=rows, kernels=kernels, padded=xp.shape,
+                                  stride=(sh, sw), padding=(ph, pw)))
 
 
-def _conv2d_rule(out: Tensor, xp: np.ndarray, stride: tuple, padding: tuple) -> None:
+def _conv2d_rule(out: Tensor, rows: np.ndarray, kernels: np.ndarray, padded: tuple,
+                 stride: tuple, padding: tuple) -> None:
     x, w, *b = out._prev
-    g = out.grad                                   # N O H' W'
+    o, c, kh, kw = w.shape
+    n, _, oh, ow = out.shape
+    g = out.grad.transpose(0, 2, 3, 1).reshape(n * oh * ow, o)      # one row per window
     if w.requires_grad:
-        kh, kw = w.shape[2:]
-        windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
-        _accumulate(w, np.tensordot(g, windows, axes=([0, 2, 3], [0, 2, 3])))  # O C kh kw
+        gw = (g.T @ rows).reshape(o, kh, kw, c).transpose(0, 3, 1, 2)
+        _accumulate(w, np.ascontiguousarray(gw), own=True)
     if b and b[0].requires_grad:
-        _accumulate(b[0], g.sum(axis=(0, 2, 3)))
+        _accumulate(b[0], g.sum(axis=0), own=True)
     if x.requires_grad:
-        (sh, sw), (ph, pw) = stride, padding
-        n, c, h, wd = x.shape
-        kh, kw = w.shape[2:]
-        oh, ow = g.shape[2:]
-        cols = np.tensordot(g, w.data, axes=([1], [0]))   # N H' W' C kh kw
-        gx = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=g.dtype)
-        for i in range(kh):        # a loop over the kernel's positions, not over pixels
-            for j in range(kw):
-                gx[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += cols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
-        _accumulate(x, gx[:, :, ph:ph + h, pw:pw + wd])
+        (ph, pw), (h, wd) = padding, x.shape[2:]
+        g_windows = (g @ kernels).reshape(n, oh, ow, kh, kw, c)
+        gx = _add_windows(np.zeros(padded, dtype=g.dtype), g_windows, stride)
+        _accumulate(x, gx[:, ph:ph + h, pw:pw + wd].transpose(0, 3, 1, 2), own=True)
 
 
 def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None) -> Tensor:
-    """The largest value in each window (stride defaults to the kernel size). The gradient
-    goes to the first largest entry of each window, as in PyTorch. An unbatched input
-    (C, H, W) gives an unbatched output."""
+    """The largest value in each window (stride defaults to the kernel size), as PyTorch's:
+    a window holding a NaN gives NaN. An unbatched input (C, H, W) gives an unbatched output.
+
+    The kernel's offsets are visited in reading order, each for all windows at once: the
+    value there takes over a window's maximum if it is larger, or if it is NaN, and the
+    same windows over the input's positions say where the maximum is. So each window's
+    gradient goes to its first largest entry, or to its last NaN, as in PyTorch.
+    """
     x = _lift(x)
     kh, kw = _pair(kernel_size, "kernel_size")
     sh, sw = _pair(stride if stride is not None else (kh, kw), "stride")
@@ -167,27 +206,31 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None
     if kh > x.shape[2] or kw > x.shape[3]:
         raise ValueError(f"max_pool2d: kernel {kh}x{kw} with stride {sh}x{sw} does not fit an "
                          f"input of {x.shape[2]}x{x.shape[3]}")
-    windows = sliding_window_view(x.data, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
-    flat = windows.reshape(windows.shape[:4] + (kh * kw,))
-    first_max = flat.argmax(axis=-1)                                  # N C H' W'
-    data = np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
-    return Tensor._result(data, (x,), "max_pool2d",
-                          partial(_max_pool_rule, first_max=first_max, kernel=(kh, kw), stride=(sh, sw)))
+    xl = x.data.transpose(0, 2, 3, 1)                                 # N H W C
+    windows = _windows(xl, (kh, kw), (sh, sw))                        # N H' W' kh kw C
+    positions = _windows(np.arange(xl.size).reshape(xl.shape), (kh, kw), (sh, sw))
+    best, at = windows[:, :, :, 0, 0], positions[:, :, :, 0, 0]
+    for k in range(1, kh * kw):
+        i, j = divmod(k, kw)
+        v = windows[:, :, :, i, j]
+        takes = v > best
+        takes |= np.isnan(v)
+        best = np.where(takes, v, best)
+        at = np.where(takes, positions[:, :, :, i, j], at)
+    if kh * kw == 1:                   # still views of x and of the positions
+        best, at = best.copy(), at.copy()
+    return Tensor._result(best.transpose(0, 3, 1, 2), (x,), "max_pool2d",
+                          partial(_max_pool_rule, at=at))
 
 
-def _max_pool_rule(out: Tensor, first_max: np.ndarray, kernel: tuple, stride: tuple) -> None:
+def _max_pool_rule(out: Tensor, at: np.ndarray) -> None:
     x, = out._prev
-    (kh, kw), (sh, sw) = kernel, stride
-    n, c, oh, ow = first_max.shape
-    rows = np.arange(oh)[:, None] * sh + first_max // kw
-    cols = np.arange(ow)[None, :] * sw + first_max % kw
-    index = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
-    gx = np.zeros_like(x.data)
-    if sh >= kh and sw >= kw:      # windows do not overlap: each entry is picked at most once
-        gx[index] = out.grad
-    else:
-        np.add.at(gx, index, out.grad)
-    _accumulate(x, gx)
+    n, c, h, w = x.shape
+    g = out.grad.transpose(0, 2, 3, 1)                                # N H' W' C, as `at`
+    # each window's gradient to its maximum's position; an entry that is the maximum of
+    # several (overlapping) windows gets their sum
+    gx = np.bincount(at.ravel(), weights=g.ravel(), minlength=x.size).astype(g.dtype, copy=False)
+    _accumulate(x, gx.reshape(n, h, w, c).transpose(0, 3, 1, 2), own=True)
 
 
 # ---- normalization, dropout ----------------------------------------------------------------

@@ -822,12 +822,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _accumulate(t: Tensor, g: np.ndarray) -> None:
+def _accumulate(t: Tensor, g: np.ndarray, own: bool = False) -> None:
     """Add `g` to t.grad. The first gradient is copied, so a gradient is never shared with
-    another tensor (rules pass the same array to several operands) and is always writable."""
+    another tensor (rules pass the same array to several operands) and is always writable;
+    `own=True` says that g is a new array the rule made for t alone, kept without a copy."""
     if t._requires_grad:
         if t.grad is None:
-            t.grad = np.array(g, dtype=t.data.dtype)
+            t.grad = g if own and g.dtype == t.data.dtype else np.array(g, dtype=t.data.dtype)
         else:
             t.grad = np.asarray(t.grad + g).astype(t.data.dtype, copy=False)
 
@@ -945,7 +946,7 @@ def _sigmoid_rule(out: Tensor) -> None:
 
 def _relu_rule(out: Tensor) -> None:
     # zero where the output is <= 0; a NaN passes its gradient through, as in PyTorch
-    _accumulate(out._prev[0], np.where(out.data <= 0, 0.0, out.grad))
+    _accumulate(out._prev[0], np.where(out.data <= 0, 0.0, out.grad), own=True)
 
 
 def _masked_fill_rule(out: Tensor, mask: np.ndarray) -> None:
