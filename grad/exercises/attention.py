@@ -244,6 +244,13 @@ def _head_variants(x, Wq, Wk, Wv) -> dict:
         if name == "right":
             out["weights"] = _softmax_rows(s)
     out["plain average"] = (np.tri(T) / np.arange(1, T + 1)[:, None]) @ v
+    s = np.array([[q[t] @ k[j] / math.sqrt(d) for j in range(T)] for t in range(T)])
+    out["zero mask"] = _softmax_rows(np.where(np.tri(T, dtype=bool), s, 0.0)) @ v
+    out["mask after"] = (_softmax_rows(s) * np.tri(T)) @ v
+    # the diagonal hidden too: each position t > 0 averages positions 0..t-1 only
+    past = np.where(np.tri(T, k=-1, dtype=bool), s, -np.inf)
+    past[0] = s[0]                              # row 0 has nothing left; only rows 1.. compared
+    out["diagonal"] = _softmax_rows(past) @ v
     return out
 
 
@@ -289,6 +296,15 @@ def _test_attention_head(attention_head) -> Optional[str]:
                                              "the scores play no part")]:
             if T > 1 and allclose(got, variants[name], rtol=1e-7, atol=1e-10):
                 return f"{where} {says}"
+        if T > 1 and allclose(got, variants["zero mask"], rtol=1e-7, atol=1e-10):
+            return (f"{where} the masked scores became 0, not -inf: after the softmax the later "
+                    "positions still get weight (e to the 0 is 1)")
+        if T > 1 and allclose(got, variants["mask after"], rtol=1e-7, atol=1e-10):
+            return (f"{where} the weights of the later positions were set to 0 after the "
+                    "softmax, so each row's remaining weights no longer sum to 1")
+        if T > 2 and allclose(got[1:], variants["diagonal"][1:], rtol=1e-7, atol=1e-10):
+            return (f"{where} the mask also hides the diagonal: each position gives no weight "
+                    "to itself, only to the positions before it")
         return f"{where} your output differs from attention's"
     return None
 
@@ -343,6 +359,12 @@ attention_head = Exercise(
                    "raised ValueError"),
                   ("    return softmax(np.where(mask, -np.inf, q @ k.T * math.sqrt(d))) @ v",
                    "differs from attention's"),
+                  ("    return softmax(np.where(mask, 0, q @ k.T / math.sqrt(d))) @ v",
+                   "became 0, not -inf"),
+                  ("    return (softmax(q @ k.T / math.sqrt(d)) * np.tril(np.ones((T, T)))) @ v",
+                   "set to 0 after the softmax"),
+                  ("    return softmax(np.where(np.triu(np.ones((T, T), dtype=bool)), -1e9,"
+                   " q @ k.T / math.sqrt(d))) @ v", "also hides the diagonal"),
               ]],
 )
 
@@ -392,7 +414,8 @@ def _test_mha_params(mha_params) -> Optional[str]:
         want = _real_count(C)
         if mine == want:
             continue
-        said = f"mha_params({C}, {H}) = {_count(mine)}, but MultiHeadAttention({C}, {H}) has {want}"
+        said = (f"mha_params({C}, {H}) = {_count(mine)}: that is too "
+                f"{'many' if mine > want else 'few'} for MultiHeadAttention({C}, {H})")
         return with_cause(said, (message for message, formula in _MHA_SLIPS
                                  if all(x == formula(*case) for x, case in zip(got, MHA_CASES))))
     return None

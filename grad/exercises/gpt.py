@@ -68,7 +68,17 @@ def _block_variants(x, attn, mlp, ln1, ln2) -> dict:
         "post-norm": ln2(post + mlp(post)),
         "normalized residual": ln1(x) + attn(ln1(x)) + mlp(ln2(ln1(x) + attn(ln1(x)))),
         "swapped norms": (x + attn(ln2(x))) + mlp(ln1(x + attn(ln2(x)))),
+        "stream normalized": _normalized_stream(x, attn, mlp, ln1, ln2),
+        "mlp first": (x + mlp(ln2(x))) + attn(ln1(x + mlp(ln2(x)))),
+        "mlp first, ln1": (x + mlp(ln1(x))) + attn(ln2(x + mlp(ln1(x)))),
     }
+
+
+def _normalized_stream(x, attn, mlp, ln1, ln2):
+    """x = ln1(x); x = x + attn(x); x = ln2(x); x = x + mlp(x): the stream itself normalized."""
+    a = ln1(x)
+    b = ln2(a + attn(a))
+    return b + mlp(b)
 
 
 _BLOCK_SLIPS = [
@@ -85,6 +95,12 @@ _BLOCK_SLIPS = [
     ("normalized residual", "what is added back is ln1(x), the normalized input; the "
                             "residual carries x itself"),
     ("swapped norms", "ln1 and ln2 are swapped: ln1 goes before attention, ln2 before the MLP"),
+    ("stream normalized", "the stream itself is normalized: the sums are built on ln1(x) and "
+                          "ln2(h), the normalized copies, so x and h are not carried through"),
+    ("mlp first", "the MLP comes first and attention second; in the block, attention comes "
+                  "first"),
+    ("mlp first, ln1", "the MLP comes first and attention second; in the block, attention "
+                       "comes first"),
 ]
 
 
@@ -131,6 +147,9 @@ block_forward = Exercise(
                   ("    h = x + attn(ln1(x))\n    return mlp(ln2(h))", "replaces it instead"),
                   ("    a = attn(ln1(x))\n    return a + mlp(ln2(a))", "attention's output replaces x"),
                   ("    return x + attn(ln1(x)) + mlp(ln2(x))", "reads ln2(x), the block's input"),
+                  ("    x = ln1(x)\n    x = x + attn(x)\n    x = ln2(x)\n    return x + mlp(x)",
+                   "the stream itself is normalized"),
+                  ("    h = x + mlp(ln2(x))\n    return h + attn(ln1(h))", "the MLP comes first"),
                   ("    h = ln1(x + attn(x))\n    return ln2(h + mlp(h))", "after the sums"),
                   ("    h = ln1(x) + attn(ln1(x))\n    return h + mlp(ln2(h))", "the normalized input"),
                   ("    h = x + attn(ln2(x))\n    return h + mlp(ln1(h))", "are swapped"),
@@ -178,6 +197,12 @@ _GPT_SLIPS = [
      lambda V, T, C, H, L: _gpt_formula(V, T, C, L) + 3 * L * C),
     ("the heads share the C numbers between them: n_heads does not multiply any weights",
      lambda V, T, C, H, L: _gpt_formula(V, T, C, L) + (H - 1) * L * (4 * C * C + C)),
+    ("the MLP's two layers have biases too (4 * C and C numbers)",
+     lambda V, T, C, H, L: _gpt_formula(V, T, C, L) - L * 5 * C),
+    ("the head has a bias too (one number per character of the vocabulary)",
+     lambda V, T, C, H, L: _gpt_formula(V, T, C, L) - V),
+    ("the output projection of the attention layer has a bias too (C numbers)",
+     lambda V, T, C, H, L: _gpt_formula(V, T, C, L) - L * C),
     ("the blocks do not share weights: each of the n_layers blocks has its own",
      lambda V, T, C, H, L: _gpt_formula(V, T, C, L) - (L - 1) * (12 * C * C + 10 * C)),
 ]
@@ -200,7 +225,7 @@ def _test_gpt_params(gpt_params) -> Optional[str]:
             continue
         said = ("gpt_params({}, {}, {}, {}, {}) = ".format(*case)
                 + (str(mine) if abs(mine) < 10 ** 12 else f"{mine:.3e}")
-                + f", but that GPT has {want}")
+                + f": that is too {'many' if mine > want else 'few'} for that GPT")
         return with_cause(said, (message for message, formula in _GPT_SLIPS
                                  if all(x == formula(*c) for x, c in zip(got, GPT_CASES))))
     return None
@@ -242,12 +267,18 @@ gpt_params = Exercise(
                    " + 2 * C + C * vocab + vocab", "n_heads does not multiply"),
                   ("vocab * C + block * C + per_block + 2 * C + C * vocab + vocab",
                    "each of the n_layers blocks"),
+                  ("vocab * C + block * C + n_layers * (per_block - 5 * C) + 2 * C + C * vocab"
+                   " + vocab", "the MLP's two layers have biases"),
+                  ("vocab * C + block * C + n_layers * per_block + 2 * C + C * vocab",
+                   "the head has a bias"),
+                  ("vocab * C + block * C + n_layers * (per_block - C) + 2 * C + C * vocab"
+                   " + vocab", "the output projection of the attention layer"),
+                  ("vocab * C + block * C + n_layers * per_block + 2 * C + C * vocab + vocab + 1",
+                   ""),
                   ("str(vocab * C + block * C + n_layers * per_block + 2 * C + C * vocab + vocab)",
                    "is the string"),
                   ("(vocab * C + block * C + n_layers * per_block + 2 * C + C * vocab + vocab) / 7",
                    "not a whole number"),
-                  ("vocab * C + block * C + n_layers * per_block + 2 * C + C * vocab + vocab + 1",
-                   ""),
               ]],
 )
 

@@ -48,6 +48,26 @@ def _counts(words, stoi, start: bool = True, end: bool = True) -> np.ndarray:
 
 
 # ---- 1. counting bigrams ---------------------------------------------------------------------
+def _times(n: float) -> str:
+    return "once" if n == 1 else f"{n:g} times"
+
+
+def _repeated_pair(words, stoi, got, want) -> Optional[str]:
+    """What happened when each distinct pair was counted once (per word or over all words,
+    as an indexed `N[a, b] += 1` does: it adds 1 once per distinct index pair), or None."""
+    once_per_word = sum((_counts([w], stoi) > 0).astype(float) for w in words)
+    if not (np.array_equal(got, once_per_word) or np.array_equal(got, (want > 0).astype(float))):
+        return None
+    itos = {i: ch for ch, i in stoi.items()}
+    a, b = np.argwhere(got != want)[0]
+    pair = itos[a] + itos[b]
+    times = {w: list(zip("." + w, w + ".")).count((itos[a], itos[b])) for w in words}
+    word = max(times, key=times.get)
+    inside = f" ({times[word]} times in {word!r})" if times[word] > 1 else ""
+    return (f"your table counts the pair {pair!r} {_times(got[a, b])}, but it occurs "
+            f"{_times(want[a, b])}{inside}: a pair that occurs several times was counted once")
+
+
 def _test_bigram_counts(bigram_counts) -> Optional[str]:
     function(bigram_counts, "bigram_counts")
     for words, stoi in _WORD_CASES:
@@ -77,6 +97,9 @@ def _test_bigram_counts(bigram_counts) -> Optional[str]:
         if np.array_equal(got, _counts(words, stoi, start=False)):
             return (f"{where} your table has the bigrams that end the words, but not the "
                     "ones that start them ('.', then the first letter)")
+        repeated = _repeated_pair(words, stoi, got, want)
+        if repeated:
+            return f"{where} {repeated}"
         if got.sum() != want.sum():
             return (f"{where} your table holds {got.sum():g} bigrams, but the words have "
                     f"{want.sum():g} (a word of n letters has n + 1, markers included)")
@@ -124,7 +147,14 @@ bigram_counts = Exercise(
                 "    N = np.zeros((len(stoi), len(stoi)))\n    for w in words:\n"
                 "        ids = [stoi[ch] for ch in '.' + w + '.']\n"
                 "        N[ids[:-1], ids[1:]] += 1      # a pair seen twice in a word counts once\n"
-                "    return N", says="your table holds"),
+                "    return N", says="was counted once"),
+        Mistake("import numpy as np\ndef bigram_counts(words, stoi):\n"
+                "    N = np.zeros((len(stoi), len(stoi)))\n"
+                "    ids = [[stoi[ch] for ch in '.' + w + '.'] for w in words]\n"
+                "    a = [i for w in ids for i in w[:-1]]\n"
+                "    b = [i for w in ids for i in w[1:]]\n"
+                "    N[a, b] += 1\n"
+                "    return N", says="was counted once"),
     ],
 )
 
