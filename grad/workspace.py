@@ -12,6 +12,10 @@ status` stays clean and `git pull` never conflicts with a learner's work.
 Updating never overwrites a copy: new lessons are added, and copies whose original has
 changed since they were made are named (each copy's origin is recorded as a content hash
 in `my-notebooks/.originals.json`, so edits and file times do not matter).
+
+Copies are marked as trusted in this user's Jupyter, as `jupyter trust` does: JupyterLab
+shows saved drawings (SVG) only from notebooks it trusts, and otherwise shows a line of
+text in their place until the cell is run again.
 """
 from __future__ import annotations
 
@@ -47,13 +51,28 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def trust(path: Path) -> Optional[str]:
+    """Sign a copy of a course notebook in this user's Jupyter signature store, so that its
+    saved outputs show when it is opened. Returns why it could not, or None."""
+    try:
+        import nbformat
+        from nbformat.sign import NotebookNotary
+    except ImportError:
+        return None  # no Jupyter here: nothing will open the copy, nothing to trust
+    try:
+        NotebookNotary().sign(nbformat.read(path, as_version=4))
+    except Exception as e:  # a read-only home or a broken store: the copy still works
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
 @dataclass
 class Report:
     """What an update did and found."""
     workspace: Path
     added: list[str] = field(default_factory=list)
     newer_original: list[str] = field(default_factory=list)
-
+    untrusted: Optional[str] = None  # why the copies could not be marked as trusted
     created: bool = False
 
     def lines(self) -> list[str]:
@@ -68,6 +87,9 @@ class Report:
             out.append("  your copies are unchanged; to take the new version of one (yours is kept "
                        "as a backup):")
             out.append(f"  python -m grad.workspace reset {self.newer_original[0][:2]}")
+        if self.untrusted:
+            out.append(f"the copies could not be marked as trusted ({self.untrusted}): their "
+                       "saved drawings show once you run their cells")
         return out
 
 
@@ -108,6 +130,8 @@ class Workspace:
                 record[original.name] = digest(original)
             elif record[original.name] != digest(original):
                 report.newer_original.append(original.name)
+            if digest(copy) == record[original.name]:  # still the course's own outputs
+                report.untrusted = report.untrusted or trust(copy)
         self._save(record)
         return report
 
@@ -138,6 +162,7 @@ class Workspace:
                 n += 1
             shutil.move(str(copy), backup)
         shutil.copyfile(original, copy)
+        trust(copy)
         record = self._record()
         record[original.name] = digest(original)
         self._save(record)

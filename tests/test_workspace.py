@@ -157,3 +157,24 @@ def test_the_workspace_tool_needs_only_the_standard_library(course):
     result = subprocess.run([sys.executable, "-I", "-S", "-c", program], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (course / "my-notebooks" / "00_start_here.ipynb").exists()
+
+
+def test_copies_are_trusted_so_their_saved_drawings_show(course, tmp_path_factory, monkeypatch):
+    """JupyterLab renders saved SVG (every draw_dot) only in trusted notebooks."""
+    import nbformat
+    from nbformat.sign import NotebookNotary
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path_factory.mktemp("jupyter-data")))
+    w = Workspace(course)
+    copy = w.folder / "00_start_here.ipynb"
+
+    def trusted(path: Path) -> bool:
+        return NotebookNotary().check_signature(nbformat.read(path, as_version=4))
+
+    assert not trusted(course / "notebooks" / "00_start_here.ipynb")  # a fresh store knows nothing
+    w.update()
+    assert trusted(copy) and trusted(w.folder / "01_derivatives.ipynb")
+    edit(copy, "a learner's change")  # their own edits are theirs to trust, not the course's
+    w.update()
+    assert not trusted(copy)
+    w.reset("00")
+    assert trusted(copy)

@@ -321,3 +321,34 @@ def test_widget_notebook(ui, name, lab, browser, screenshots, own_errors):
         raise
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("ui", list(UIS))
+def test_the_workspace_copies_show_their_saved_drawings_before_running(ui, lab, browser, screenshots):
+    """grad.workspace trusts the copies it makes, so the drawings saved in a lesson show as
+    soon as it opens; the same notebook untrusted shows none (JupyterLab's rule for SVG)."""
+    from grad.workspace import Workspace
+
+    workspace = Workspace(lab["root"].parent, name=f"{lab['root'].name}/trusted-{ui}")
+    workspace.update()  # signs in the user's Jupyter store, the one the server reads
+    name = "02_value.ipynb"
+    control = f"untrusted-{ui}-{name}"  # the same lesson with content no store has signed
+    nb = load(lab["root"] / name)
+    nb["metadata"]["control"] = ui
+    (lab["root"] / control).write_text(json.dumps(nb))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        counts = {}
+        for path in (f"{workspace.folder.name}/{name}", control):
+            page.goto(notebook_url(lab, ui, path))
+            wait(page, f"() => !!window.jupyterapp && !!{NOTEBOOK} && "
+                       f"document.querySelectorAll('.jp-OutputArea-output').length > 0",
+                 OPEN, f"{ui} to open {path}", lambda: page.title())
+            page.wait_for_timeout(2000)  # let every saved output render
+            counts[path] = page.evaluate(SVG_COUNT)
+        page.screenshot(path=str(screenshots / f"{ui}-trusted-copy.png"))
+        assert counts[f"{workspace.folder.name}/{name}"] >= 3, counts
+        assert counts[control] == 0, counts  # untrusted, the drawings are hidden
+    finally:
+        context.close()
