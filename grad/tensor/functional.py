@@ -329,7 +329,7 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
     if z.ndim == 1:          # one example, one label
         wanted, z2 = ((),), z[None, :]
     elif z.ndim >= 2:        # the classes on axis 1, moved last and flattened with the rest
-        wanted, z2 = ((z.shape[:1] + z.shape[2:]),), np.moveaxis(z, 1, -1).reshape(-1, z.shape[1])
+        wanted, z2 = ((z.shape[:1] + z.shape[2:]),), z.transpose(0, *range(2, z.ndim), 1).reshape(-1, z.shape[1])
     else:
         raise ValueError("cross_entropy needs logits with a class axis, got a 0-d tensor")
     if y.shape not in wanted:
@@ -367,10 +367,10 @@ def _cross_entropy_rule(out, log_probs, y, reduction):
         g *= out.grad
     else:
         g *= np.reshape(out.grad, (-1, 1))
-    if logits.ndim > 1:                           # back to (N, C, d1, ...)
+    if logits.ndim > 2:                           # back to (N, C, d1, ...)
         moved = logits.shape[:1] + logits.shape[2:] + logits.shape[1:2]
         g = np.moveaxis(g.reshape(moved), -1, 1)
-    _accumulate(logits, g.reshape(logits.shape))
+    _accumulate(logits, g.reshape(logits.shape), own=True)
 
 
 def relu(x: Tensor) -> Tensor:
