@@ -68,6 +68,29 @@ def test_max_pool_gives_ties_to_the_first_maximum_like_pytorch():
     np.testing.assert_allclose(x.grad[0, 0], [[0, 1], [0, 0]])
 
 
+@pytest.mark.parametrize("window, winner", [([[1.0, np.nan], [np.nan, 0.0]], (1, 0)),
+                                            ([[np.nan, 3.0], [2.0, 1.0]], (0, 0)),
+                                            ([[-np.inf, -np.inf], [-np.inf, -np.inf]], (0, 0))])
+def test_max_pool_gives_a_nan_window_to_its_last_nan_like_pytorch(window, winner):
+    x = Tensor(np.array(window)[None, None], requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    assert np.isnan(out.item()) == np.isnan(window).any()
+    out.sum().backward()
+    expected = np.zeros((2, 2))
+    expected[winner] = 1.0
+    np.testing.assert_array_equal(x.grad[0, 0], expected)
+
+
+def test_max_pool_overlapping_windows_add_up_and_a_1x1_kernel_copies():
+    x = Tensor(np.zeros((1, 1, 4, 4)), requires_grad=True)
+    x.data[0, 0, 1, 1] = 9.0                      # the maximum of four windows (2x2, stride 1)
+    F.max_pool2d(x, 2, 1).sum().backward()
+    assert x.grad[0, 0, 1, 1] == 4.0 and x.grad.sum() == 9.0   # 9 windows, 5 with tied zeros
+    y = F.max_pool2d(x, 1)
+    np.testing.assert_array_equal(y.data, x.data)
+    assert not np.shares_memory(y.data, x.data)
+
+
 def test_linear_shapes_init_and_gradients():
     manual_seed(0)
     layer = nn.Linear(20, 5)
