@@ -14,6 +14,13 @@ from grad.exercises import (Exercise, LearnerFailed, Mistake, attr, close, descr
                             function, is_value, number, run, to_float)
 
 
+def _how(got: float, want: float) -> str:
+    """How a wrong number differs from the right one, without saying the right one."""
+    if got * want < 0:
+        return "has the wrong sign"
+    return "is too large" if abs(got) > abs(want) else "is too small"
+
+
 class Value:
     """The compact Value of notebook 04: + , * and tanh, each with its `_backward` closure."""
 
@@ -172,8 +179,11 @@ def _test_multiply(multiply):
         if close(a.grad, 0.75 + y):
             return (f"a.grad became {a.grad:g} {where}: the chain rule multiplies the local "
                     "derivative b.data by out.grad")
-        return (f"after out._backward(), a.grad = {a.grad:g} and b.grad = {b.grad:g}; expected "
-                f"{want_a:g} and {want_b:g} {where}")
+        wrong = [f"{n}.grad {_how(got - before, want - before)}"
+                 for n, got, want, before in (("a", a.grad, want_a, 0.75), ("b", b.grad, want_b, -0.25))
+                 if not close(got, want)]
+        return (f"after out._backward(), a.grad = {a.grad:g} and b.grad = {b.grad:g} {where}: "
+                f"what was added to {' and '.join(wrong)}")
     a = Value(3.0, label="a")
     out = run(multiply, a, a, what="multiply(a, a)")
     step = _backward_of(out) if is_value(out) else None
@@ -401,7 +411,7 @@ def _test_run_backward(run_backward):
                     "so the output goes first (reversed topological order)")
         for leaf, g, w in zip(leaves, got, want):
             if not close(g, w, rel=1e-4, abs_=1e-6):
-                return (f"for {name}, {leaf.label}.grad is {g:.4f} but should be {w:.4f} "
+                return (f"for {name}, {leaf.label}.grad is {g:.4f}, which {_how(g, w)} "
                         "(each node's _backward() must run exactly once, after every node "
                         "that uses it)")
     return None
@@ -485,7 +495,7 @@ def _test_a_grad(answer):
     known = {
         3.0: "that is what the buggy backward (= instead of +=) gives: only the last path "
              "counts. Add up every path from d back to a",
-        12.0: "you found the paths through b and c; a is also added directly in d = c + a",
+        12.0: "you found the paths through b and c; one more path leads from d back to a",
         7.0: "that counts two of the three paths (direct, through c, through b); add the third",
         1.0: "that is only the direct path d = c + a; a also reaches d through c and b",
         10.0: "through b = a + a, a is reached twice (it is both operands), so that path "
@@ -515,7 +525,7 @@ a_grad = Exercise(
         a_grad = 1 + 6 + 6
     ''',
     mistakes=[Mistake("a_grad = 3.0", says="buggy backward"),
-              Mistake("a_grad = 12.0", says="also added directly"),
+              Mistake("a_grad = 12.0", says="one more path"),
               Mistake("a_grad = 7", says="two of the three paths"),
               Mistake("a_grad = 1.0", says="only the direct path"),
               Mistake("a_grad = 1 + 6 + 3", says="counts twice"),

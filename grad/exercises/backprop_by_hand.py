@@ -9,6 +9,13 @@ from grad.engine import Value
 from grad.exercises import (Exercise, Mistake, close, describe, entries, function, number,
                             run, shown, to_float)
 
+
+def _how(got: float, want: float) -> str:
+    """How a wrong number differs from the right one, without saying the right one."""
+    if got * want < 0:
+        return "has the wrong sign"
+    return "is too large" if abs(got) > abs(want) else "is too small"
+
 _describe = describe
 
 
@@ -224,7 +231,7 @@ def _test_dtanh(dtanh: Any) -> Optional[str]:
                     "not n itself")
         if _near(got, -expected):
             return f"dtanh({n}) = {got:.6f} has the wrong sign: tanh goes up everywhere"
-        return f"dtanh({n}) = {got:.6f}, but the slope of tanh there is {expected:.6f}"
+        return f"dtanh({n}) = {got:.6f}, which is not the slope of tanh there: it {_how(got, expected)}"
     return None
 
 
@@ -267,7 +274,7 @@ dtanh = Exercise(
 
         def dtanh(n):
             return 1 - math.tanh(n ** 2)   # tanh of n², not tanh(n) squared
-    ''', says="but the slope of tanh there is"), Mistake('''
+    ''', says="which is not the slope of tanh there"), Mistake('''
         import math
 
         def dtanh(n):
@@ -320,7 +327,8 @@ def _test_neuron_grads(neuron_grads: Any) -> Optional[str]:
             if _near(g, other * (1 - n * n)):
                 return (f"{call}[{name!r}] = {g:.4f} uses 1 - n²; tanh's slope is "
                         "1 - tanh(n)² = 1 - o²")
-            return f"{call}[{name!r}] = {g:.4f}, but nudging {name} gives {expected:.4f}"
+            return (f"{call}[{name!r}] = {g:.4f} is not what nudging {name} gives: it "
+                    f"{_how(g, expected)}")
     return None
 
 

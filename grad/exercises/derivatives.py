@@ -10,6 +10,13 @@ from grad.exercises import (Exercise, Mistake, close, describe, entries, fresh, 
                             run)
 
 
+def _how(got: float, want: float) -> str:
+    """How a wrong number differs from the right one, without saying the right one."""
+    if got * want < 0:
+        return "has the wrong sign"
+    return "is too large" if abs(got) > abs(want) else "is too small"
+
+
 def _square(x):
     return x * x
 
@@ -270,8 +277,8 @@ def _test_tangent(tangent):
             return (f"for f(x) = {name} at x = {x} your line's slope is {s:.7g}, near "
                     f"f's slope {df(x):.7g} but not right to 5 digits: the estimate of the "
                     "slope is too rough")
-        return (f"for f(x) = {name} at x = {x} your line's slope is {s:.6g}, but f's slope "
-                f"there is {df(x):.6g}")
+        return (f"for f(x) = {name} at x = {x} your line's slope is {s:.6g}, which is not "
+                f"f's slope there: it {_how(s, df(x))}")
     return None
 
 
@@ -304,7 +311,7 @@ tangent = Exercise(
         def tangent(f, x):
             s = f(x + 1) - f(x)                    # a step of 1 is far too big
             return lambda t: f(x) + s * (t - x)
-    ''', says="but f's slope there is"), Mistake('''
+    ''', says="which is not f's slope there"), Mistake('''
         def tangent(f, x):
             s = (f(x + 1e-3) - f(x)) / 1e-3        # forward difference, step too big
             return lambda t: f(x) + s * (t - x)
@@ -321,7 +328,7 @@ tangent = Exercise(
             h = 1e-5
             s = (f(x + h) - f(x - h)) / (2 * h)
             return lambda t: f(x) - s * (t - x)    # the slope with the wrong sign
-    ''', says="but f's slope there is")],
+    ''', says="which is not f's slope there: it has the wrong sign")],
 )
 
 

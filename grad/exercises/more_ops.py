@@ -43,14 +43,20 @@ def _graph(out, name: str) -> list:
     return order
 
 
-def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[float], float],
-                    points: tuple[float, ...]) -> Optional[str]:
-    """Test an operation on a Value: its data, its graph link, and its backward step(s).
+# What a wrong local derivative may be, checked before saying only that it is not the slope.
+_READINGS = (("x itself", lambda x0, y: x0), ("out.data, the operation's own result", lambda x0, y: y),
+             ("1", lambda x0, y: 1.0))
 
-    The operation may be one node (x among out's children) or built from other operations
-    (a composite): either way the backward steps of out's graph run from out down to x, with
-    out.grad = 3 and x.grad already holding 0.5, so a missing chain-rule factor or an
-    overwritten gradient shows up."""
+
+def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[float], float],
+                    points: tuple[float, ...], readings: tuple = ()) -> Optional[str]:
+    """Test an operation on a Value: its data, that it is one new node whose only operand is
+    x, and its backward step.
+
+    The step runs with out.grad = 3 and x.grad already holding 0.5, so a missing chain-rule
+    factor or an overwritten gradient shows up. A wrong local derivative is named by what it
+    equals (`readings`: (description, function of x and out.data), then _READINGS), never by
+    the right value."""
     for x0 in points:
         x = Value(x0)
         out = run(call, x, what=name)
@@ -61,11 +67,22 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
         want = f(x0)
         got = to_float(attr(out, "data", name))
         if got is None or not _near(got, want):
-            return f"{name} gives data {shown(attr(out, 'data', name))}, but the right value is {want:.6g}"
+            said = f"at x = {x0}, {name} gives data {shown(attr(out, 'data', name))}"
+            if got is not None and _near(got, f(-x0)):
+                return f"{said}, which is the operation's value at -x, not at x"
+            return f"{said}, which is not the operation's value at x"
         nodes = _graph(out, name)
         if not any(v is x for v in nodes):
             return (f"x is not in the graph of {name}: out's children (_prev) do not lead back "
                     "to x, so backward() would never reach x")
+        prev = attr(out, "_prev", name)
+        if not (isinstance(prev, (tuple, list)) and len(prev) == 1 and prev[0] is x):
+            ops = sorted({str(getattr(v, "_op", "")) for v in nodes
+                          if v is not x and getattr(v, "_prev", ())}, key=str)
+            return (f"{name} is built from other Value operations ({', '.join(ops)}): their "
+                    "backward steps give x its gradient, so the backward step this exercise "
+                    "asks for is never written. Make one new Value from x.data, with x as its "
+                    "only operand, and write its _backward")
         slope = secant_slope(f, x0, H, "central")
         steps = []
         for v in reversed(nodes):
@@ -90,8 +107,15 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
                     "local derivative times the gradient arriving from above)")
         if not _near(x.grad, want_grad):
             got_local = (x.grad - 0.5) / 3.0
-            return (f"at x = {x0}, your backward step uses the local derivative "
-                    f"{got_local:.6g}, but the right one is {slope:.6g}")
+            said = (f"at x = {x0}, your backward step uses the local derivative "
+                    f"{got_local:.6g}")
+            for what, value in tuple(readings) + _READINGS:
+                if _near(got_local, value(x0, got), 1e-5):
+                    return f"{said}, which is {what}, not the slope of {name} at x"
+            if _near(got_local, -slope, 1e-5):
+                return f"{said}, which has the wrong sign: it is minus the slope of {name} at x"
+            size = "larger" if abs(got_local) > abs(slope) else "smaller"
+            return f"{said}, which is {size} than the slope of {name} at x"
     return None
 
 
@@ -131,7 +155,7 @@ exp_op = Exercise(
                 x.grad += x.data * out.grad     # x instead of e**x
             out._backward = _backward
             return out
-    ''', says='uses the local derivative 1, but the right one is 2.71828'), Mistake('''
+    ''', says='uses the local derivative 1, which is x itself'), Mistake('''
         import math
         from grad import Value
 
@@ -204,8 +228,10 @@ def _test_pow_op(pow_op):
     if used:
         return used
     for k, points in _POW_CASES:
+        readings = (("x ** (k - 1)", lambda x0, y, k=k: x0 ** (k - 1)),
+                    ("k * x ** k", lambda x0, y, k=k: k * x0 ** k))
         problem = _check_unary_op(f"pow_op(x, {k})", lambda x, k=k: pow_op(x, k),
-                                  lambda t, k=k: t ** k, points)
+                                  lambda t, k=k: t ** k, points, readings)
         if problem:
             return problem
     return None
@@ -237,7 +263,7 @@ pow_op = Exercise(
                 x.grad += x.data ** (k - 1) * out.grad      # forgets the factor k
             out._backward = _backward
             return out
-    ''', says='local derivative 1.5, but the right one is 3'), Mistake('''
+    ''', says='local derivative 1.5, which is x ** (k - 1)'), Mistake('''
         from grad import Value
 
         def pow_op(x, k):
@@ -246,7 +272,7 @@ pow_op = Exercise(
                 x.grad += k * x.data ** k * out.grad        # k * x**k: exponent not lowered
             out._backward = _backward
             return out
-    ''', says='local derivative 4.5, but the right one is 3'), Mistake('''
+    ''', says='local derivative 4.5, which is k * x ** k'), Mistake('''
         def pow_op(x, k):
             return x ** k
     ''', says="the very operation it is meant to build")],
@@ -260,7 +286,8 @@ def _sigmoid(t: float) -> float:
 
 def _test_sigmoid_op(sigmoid_op):
     return (_uses_itself("sigmoid_op(x)", "sigmoid", sigmoid_op)
-            or _check_unary_op("sigmoid_op(x)", sigmoid_op, _sigmoid, (1.2, -0.5, 0.0, 3.0, -4.0)))
+            or _check_unary_op("sigmoid_op(x)", sigmoid_op, _sigmoid, (1.2, -0.5, 0.0, 3.0, -4.0),
+                               (("x * (1 - x), with x where σ belongs", lambda x0, y: x0 * (1 - x0)),)))
 
 
 sigmoid_op = Exercise(
@@ -295,7 +322,7 @@ sigmoid_op = Exercise(
                 x.grad += out.data * out.grad             # forgets the factor (1 - s)
             out._backward = _backward
             return out
-    ''', says='local derivative 0.768525, but the right one is 0.177894'), Mistake('''
+    ''', says='local derivative 0.768525, which is out.data'), Mistake('''
         import math
         from grad import Value
 
@@ -306,7 +333,7 @@ sigmoid_op = Exercise(
                 x.grad += x.data * (1 - x.data) * out.grad  # x where sigmoid(x) belongs
             out._backward = _backward
             return out
-    ''', says='local derivative -0.24'), Mistake('''
+    ''', says='local derivative -0.24, which is x * (1 - x)'), Mistake('''
         import math
         from grad import Value
 
@@ -317,7 +344,7 @@ sigmoid_op = Exercise(
                 x.grad += out.data * (1 - out.data) * out.grad
             out._backward = _backward
             return out
-    ''', says='but the right value is 0.768525'), Mistake('''
+    ''', says="the operation's value at -x"), Mistake('''
         import math
         from grad import Value
 
@@ -335,7 +362,10 @@ sigmoid_op = Exercise(
         def sigmoid_op(x):
             s = 1 / (1 + math.exp(-x.data))
             return Value(s, (x,), 'sigmoid')              # no backward step at all
-    ''', says="left x.grad unchanged")],
+    ''', says="left x.grad unchanged"), Mistake('''
+        def sigmoid_op(x):
+            return 1 / (1 + (-x).exp())   # right numbers, but exp's and /'s backward steps
+    ''', says="is built from other Value operations")],
 )
 
 

@@ -310,7 +310,24 @@ def _graphs() -> list[tuple[str, Value, int]]:
     p, q = Value(1.0), Value(2.0)
     s = p + q
     graphs.append(("(p + q) * (p + q) with s = p + q computed once: s * s", s * s, 4))
+    u, w = Value(1.0), Value(1.0)
+    graphs.append(("u + w, where u and w both hold 1.0", u + w, 3))
+    x, y = Value(2.0), Value(2.0)
+    graphs.append(("g = (x + y) * x, where x and y both hold 2.0 and x is used twice",
+                   (x + y) * x, 4))
     return graphs
+
+
+def _distinct_numbers(root: Value) -> int:
+    """How many different .data numbers root's graph holds (not how many Values)."""
+    seen, numbers, to_visit = set(), set(), [root]
+    while to_visit:
+        v = to_visit.pop()
+        if id(v) not in seen:
+            seen.add(id(v))
+            numbers.add(v.data)
+            to_visit.extend(v._prev)
+    return len(numbers)
 
 
 def _test_count_nodes(count_nodes: Any) -> Optional[str]:
@@ -319,13 +336,18 @@ def _test_count_nodes(count_nodes: Any) -> Optional[str]:
         got = whole(run(count_nodes, root, what="count_nodes(root)"),
                     f"count_nodes(root) for {description}")
         if got != expected:
+            plural = "s" if expected != 1 else ""
+            if got == _distinct_numbers(root):
+                return (f"for {description} you counted {got}, the number of different "
+                        f"numbers in the graph, but it has {expected} value{plural}: two "
+                        "different Values that hold the same number are two values, two "
+                        "boxes in the drawing")
             more = ""
             if got < expected:
                 more = ": count every value, the inputs, the computed ones and root itself"
             if got > expected:
                 more = (": a value reached along several paths counts once (keep a set of "
-                        "the values already seen)")
-            plural = "s" if expected != 1 else ""
+                        "the Value objects already seen, the boxes themselves)")
             return f"for {description} you counted {got}, but it has {expected} value{plural}{more}"
     return None
 
@@ -337,8 +359,9 @@ count_nodes = Exercise(
     nudge_text=("a value reached along two different paths is still one value: how can you "
                 "remember which values you have already met?"),
     hint_text=("start at root and follow _prev to the operands, again and again (a list of "
-               "values still to visit helps); put every value you meet into a set, so that a "
-               "value met twice is kept once. The answer is the size of that set."),
+               "values still to visit helps); put every Value you meet (v itself, not v.data: two "
+               "Values can hold the same number) into a set, so that a value met twice is "
+               "kept once. The answer is the size of that set."),
     solution_code='''
         def count_nodes(root):
             seen = set()
@@ -392,5 +415,14 @@ count_nodes = Exercise(
                     seen.add(v)
                     to_visit.extend(v._prev)
             return seen
-    ''', says="not a number")],
+    ''', says="not a number"), Mistake('''
+        def count_nodes(root):   # counts the different numbers, not the Values
+            seen, to_visit = set(), [root]
+            while to_visit:
+                v = to_visit.pop()
+                if v.data not in seen:
+                    seen.add(v.data)
+                    to_visit.extend(v._prev)
+            return len(seen)
+    ''', says="the number of different numbers in the graph")],
 )
