@@ -194,13 +194,67 @@ def test_no_verdict_of_a_hand_computed_exercise_shows_the_expected_numbers():
     assert "4" not in problem.replace("partials['m']", ""), problem
 
 
+def test_counting_different_numbers_instead_of_values_is_named():
+    by_number = '''
+def count_nodes(root):
+    seen, to_visit = set(), [root]
+    while to_visit:
+        v = to_visit.pop()
+        if v.data not in seen:          # the numbers, not the Values
+            seen.add(v.data)
+            to_visit.extend(v._prev)
+    return len(seen)
+'''
+    visits_all_counts_numbers = '''
+def count_nodes(root):
+    seen, numbers, to_visit = set(), set(), [root]
+    while to_visit:
+        v = to_visit.pop()
+        if v not in seen:
+            seen.add(v)
+            numbers.add(v.data)
+            to_visit.extend(v._prev)
+    return len(numbers)
+'''
+    for code in (by_number, visits_all_counts_numbers):
+        problem = value.count_nodes.verdict(define(code, "count_nodes"))
+        assert problem is not None and "the number of different numbers in the graph" in problem
+        assert "both hold 1.0" in problem and "count every value" not in problem
+    # the advice for over-counting and the hint point at the Values, not their numbers
+    over = value.count_nodes.verdict(define(
+        "def count_nodes(root):\n    return 1 + sum(count_nodes(c) for c in root._prev)",
+        "count_nodes"))
+    assert "Value objects" in over
+    assert "not v.data" in value.count_nodes.hint_text
+
+
+def test_verdicts_of_00_04_do_not_print_the_right_gradient():
+    flat = backprop_by_hand.dtanh.verdict(lambda n: 0.5 if n else 1.0)
+    assert flat.endswith("it is too small") and "0.786" not in flat   # 1 - tanh(-0.5)² = 0.786
+    assert backprop_by_hand.dtanh.verdict(lambda n: 2.0).endswith("it is too large")
+    assert "13" not in autograd.a_grad.verdict(12.0)
+    mult = '''
+def multiply(a, b):
+    out = type(a)(a.data * b.data, (a, b), "*")
+    def _backward():
+        a.grad += 2 * b.data * out.grad
+        b.grad += a.data * out.grad
+    out._backward = _backward
+    return out
+'''
+    problem = autograd.multiply.verdict(define(mult, "multiply"))
+    assert "expected" not in problem and "a.grad is too large" in problem
+    assert "b.grad" not in problem.split(":")[-1]
+
+
 def test_the_tangent_messages_are_short_and_name_what_is_wrong():
     curve = derivatives.tangent.verdict(lambda f, x: f)
     assert "not straight" in curve and len(curve) < 200
     moved = derivatives.tangent.verdict(lambda f, x: (lambda t, s=f(x): s + 1.0))
     assert "should equal f(2.0)" in moved
     flat = derivatives.tangent.verdict(lambda f, x: (lambda t, s=f(x): s))
-    assert "your line's slope is 0, but f's slope there is 8" in flat
+    assert "your line's slope is 0, which is not f's slope there: it is too small" in flat
+    assert "8" not in flat.split("slope is 0")[1]   # the right slope, 8, is not given away
     array_line = derivatives.tangent.verdict(
         lambda f, x: (lambda t: __import__("numpy").linspace(0, 1, 200)))
     assert "an array of shape (200,)" in array_line and len(array_line) < 200

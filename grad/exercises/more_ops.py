@@ -77,12 +77,13 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
                     "to x, so backward() would never reach x")
         prev = attr(out, "_prev", name)
         if not (isinstance(prev, (tuple, list)) and len(prev) == 1 and prev[0] is x):
-            ops = sorted({str(getattr(v, "_op", "")) for v in nodes
-                          if v is not x and getattr(v, "_prev", ())}, key=str)
-            return (f"{name} is built from other Value operations ({', '.join(ops)}): their "
-                    "backward steps give x its gradient, so the backward step this exercise "
-                    "asks for is never written. Make one new Value from x.data, with x as its "
-                    "only operand, and write its _backward")
+            inner = [v for v in nodes if v is not x and getattr(v, "_prev", ())]
+            ops = sorted({str(getattr(v, "_op", "")) for v in inner if v is not out}
+                         or {str(getattr(out, "_op", ""))})
+            return (f"{name} is built on other Value operations ({', '.join(ops)}): out's "
+                    "operands are not just x, so x gets its gradient through their backward "
+                    "steps, not through one backward step of the operation itself. Make one "
+                    "new Value from x.data, with x as its only operand, and write its _backward")
         slope = secant_slope(f, x0, H, "central")
         steps = []
         for v in reversed(nodes):
@@ -365,7 +366,7 @@ sigmoid_op = Exercise(
     ''', says="left x.grad unchanged"), Mistake('''
         def sigmoid_op(x):
             return 1 / (1 + (-x).exp())   # right numbers, but exp's and /'s backward steps
-    ''', says="is built from other Value operations")],
+    ''', says="is built on other Value operations")],
 )
 
 
