@@ -4,7 +4,9 @@
 make smaller graphs, and at small sizes the number of nodes is what costs time.
 Convolution uses im2col: every kernel-sized window of the input is a row of a strided
 view (made without copying), so the whole convolution becomes one matrix product, for
-which NumPy gathers the rows into one contiguous matrix, once.
+which NumPy gathers the rows into one contiguous matrix, once. Convolution and pooling
+read their input channels-last, (N, H, W, C), and leave their output in that order in
+memory; the shapes stay PyTorch's, (N, C, H, W).
 """
 from __future__ import annotations
 
@@ -86,8 +88,9 @@ def _linear_rule(out: Tensor) -> None:
 
 
 # ---- convolution and pooling ---------------------------------------------------------------
-# Both work on the input laid out channels-last, (N, H, W, C), where the C numbers of a pixel
-# are neighbours in memory and a kernel-sized window is kh runs of kw * C numbers.
+# Both view their input channels-last, (N, H, W, C) (a transpose, no copy): when the C numbers
+# of a pixel are neighbours in memory, as in their own outputs, a kernel-sized window is kh
+# runs of kw * C consecutive numbers.
 def _windows(x: np.ndarray, kernel: tuple, stride: tuple) -> np.ndarray:
     """Every kernel-sized window of x (N, H, W, C), as a read-only view of shape
     (N, H', W', kh, kw, C): window (n, i, j) starts at row i * sh, column j * sw. No copy."""
