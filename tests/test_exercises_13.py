@@ -291,3 +291,29 @@ def test_the_lessons_claims_hold(lesson):
     ns["grad"].tensor.manual_seed(0)
     fresh = ns["CharMLP"](27, dim=2, hidden=100)
     assert np.log(27) < ns["loss_on"](fresh, ns["X_val"], ns["Y_val"]) < np.log(27) + 0.1
+
+
+def test_a_pair_counted_once_is_named_not_blamed_on_the_markers():
+    def indexed(words, stoi):
+        N = np.zeros((len(stoi),) * 2)
+        for w in words:
+            ids = [stoi[ch] for ch in "." + w + "."]
+            N[ids[:-1], ids[1:]] += 1                    # 'bb' twice in 'bbb' adds 1 once
+        return N
+    verdict = lm.bigram_counts.verdict(indexed)
+    assert "'bb' once" in verdict and "2 times in 'bbb'" in verdict, verdict
+    assert "marker" not in verdict and "add.at" not in verdict, verdict
+    doubled = lm.bigram_counts.verdict(lambda words, stoi: 2 * lm._counts(words, stoi))
+    assert "counted once" not in doubled, doubled
+
+
+def test_the_start_loss_experiment_says_what_it_shows(lesson):
+    """13's text: the larger the output layer's starting weights, the further the first loss
+    from log 27; at 10 times it is far above."""
+    losses = np.array(lesson["first_losses"])
+    distance = np.abs(losses - np.log(27))
+    assert distance[0] < distance[1] < distance[2] and losses[2] > np.log(27) + 1
+    # the weights were put back: the model trained is the one the seed made
+    lesson["grad"].tensor.manual_seed(0)
+    fresh = lesson["CharMLP"](27, dim=2, hidden=100)
+    assert np.allclose(fresh.out.weight.data, lesson["start_weights"])

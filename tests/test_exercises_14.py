@@ -239,3 +239,36 @@ def test_the_solutions_agree_with_the_notebooks_own_code(notebook):
     for C, H in [(16, 4), (32, 4), (12, 3), (8, 8)]:
         layer = ns["MultiHeadAttention"](C, H)
         assert ns["mha_params"](C, H) == sum(p.size for p in layer.parameters())
+
+
+def test_the_masking_slips_are_each_named_and_only_they():
+    base = ("import math\nimport numpy as np\ndef attention_head(x, Wq, Wk, Wv):\n"
+            "    q, k, v = x @ Wq.T, x @ Wk.T, x @ Wv.T\n"
+            "    T, d = q.shape\n"
+            "    s = q @ k.T / math.sqrt(d)\n")
+    soft = "    e = np.exp(s - s.max(axis=1, keepdims=True))\n    w = e / e.sum(axis=1, keepdims=True)\n"
+    answers = {
+        "became 0, not -inf": base + "    s = np.where(np.triu(np.ones((T, T), dtype=bool), k=1), 0.0, s)\n"
+                              + soft + "    return w @ v",
+        "set to 0 after the softmax": base + soft + "    return (w * np.tril(np.ones((T, T)))) @ v",
+        "also hides the diagonal": base + "    s = np.where(np.tril(np.ones((T, T), dtype=bool), k=-1), s, -1e30)\n"
+                                   + soft + "    return w @ v",
+    }
+    verdicts = {says: attention.attention_head.verdict(_define(attention.attention_head, code))
+                for says, code in answers.items()}
+    for says, verdict in verdicts.items():
+        assert verdict is not None and says in verdict, verdict
+        assert not [other for other in answers if other != says and other in verdict], verdict
+    # masking after the softmax and then renormalizing is right
+    right = base + soft + ("    w = w * np.tril(np.ones((T, T)))\n"
+                           "    return (w / w.sum(axis=1, keepdims=True)) @ v")
+    assert attention.attention_head.verdict(_define(attention.attention_head, right)) is None
+    # an unrelated wrong answer is told none of these causes
+    silly = attention.attention_head.verdict(lambda x, Wq, Wk, Wv: np.ones((len(x), len(Wq))))
+    assert silly is not None and not [says for says in answers if says in silly], silly
+
+
+def test_a_wrong_count_is_not_answered_with_the_right_one():
+    for wrong, word in [(lambda C, H: 4 * C * C + C + 1, "too many"), (lambda C, H: 3 * C * C + C, "too few")]:
+        verdict = attention.mha_params.verdict(wrong)
+        assert word in verdict and "1040" not in verdict, verdict

@@ -215,3 +215,45 @@ def test_the_solutions_agree_with_the_notebooks_own_code(notebook):
     assert np.allclose(p, e / e.sum())
     q = ns["top_k_probs"](z, 5)
     assert (q > 0).sum() == 5 and np.isclose(q.sum(), 1.0)
+
+
+def test_normalizing_the_stream_itself_is_named():
+    def normalized_stream(x, attn, mlp, ln1, ln2):
+        x = ln1(x)
+        x = x + attn(x)
+        x = ln2(x)
+        return x + mlp(x)
+
+    def mlp_first(x, attn, mlp, ln1, ln2):
+        h = x + mlp(ln2(x))
+        return h + attn(ln1(h))
+
+    stream = gpt.block_forward.verdict(normalized_stream)
+    first = gpt.block_forward.verdict(mlp_first)
+    assert "the stream itself is normalized" in stream and "comes first" not in stream, stream
+    assert "the MLP comes first" in first and "normalized" not in first, first
+    silly = gpt.block_forward.verdict(lambda x, a, m, l1, l2: 2 * x)
+    assert "normalized" not in silly and "comes first" not in silly, silly
+    assert gpt.block_forward.verdict(lambda x, a, m, l1, l2: (lambda h: h + m(l2(h)))(x + a(l1(x)))) is None
+
+
+def test_a_wrong_gpt_count_says_which_way_and_not_the_count():
+    right = gpt._gpt_formula
+    for wrong, word, cause in [
+            (lambda V, T, C, H, L: right(V, T, C, L) + 1, "too many", None),
+            (lambda V, T, C, H, L: right(V, T, C, L) - L * 5 * C, "too few", "the MLP's two layers"),
+            (lambda V, T, C, H, L: right(V, T, C, L) - V, "too few", "the head has a bias"),
+            (lambda V, T, C, H, L: right(V, T, C, L) - L * C, "too few", "the output projection")]:
+        verdict = gpt.gpt_params.verdict(wrong)
+        assert word in verdict and "65066" not in verdict, verdict
+        assert cause is None or cause in verdict, verdict
+
+
+def test_the_temperature_text_holds_for_the_seeds_it_names(notebook):
+    """15's text: with seed=2 to 5, the real-word share falls more from 1.0 to 1.5 than with 1."""
+    share, generate, gpt_model = notebook["real_word_share"], notebook["generate"], notebook["gpt"]
+    falls = {}
+    for seed in range(1, 6):
+        s = [share(generate(gpt_model, "Mr. Darcy", 300, temperature=t, seed=seed)) for t in (1.0, 1.5)]
+        falls[seed] = s[0] - s[1]
+    assert all(falls[seed] > falls[1] for seed in range(2, 6)), falls
