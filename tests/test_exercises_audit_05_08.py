@@ -349,6 +349,13 @@ def test_a_wrong_local_derivative_is_named_without_the_right_one():
         assert says in verdict and hidden not in verdict and "right" not in verdict, verdict
 
 
+def test_a_gradient_check_that_always_says_0_is_not_blamed_on_a_sign():
+    for stub in (lambda f, xs: 0, lambda f, xs: 0.0):
+        verdict = more_ops.max_grad_error.verdict(stub)
+        assert "it returned 0, as if backward and the numerical slope agreed" in verdict
+        assert "absolute value" not in verdict
+
+
 def test_a_composite_sigmoid_is_not_told_it_cannot_reach_x():
     cut_off = '''
         import math
@@ -565,3 +572,12 @@ def test_a_sigmoid_built_from_exp_is_refused_with_a_true_reason():
     code = "def sigmoid_op(x):\n    return 1 / (1 + (-x).exp())"
     verdict = more_ops.sigmoid_op.verdict(define(code, "sigmoid_op"))
     assert "is built on other Value operations" in verdict
+
+
+def test_hinge_one_with_pythons_max_points_to_the_value_method_not_the_answer():
+    for slip in (lambda s, y: max(0, 1 - y * s), lambda s, y: max(1 - y * s, 0.0)):
+        problem = classification.hinge_one.verdict(slip)
+        assert "TypeError" in problem and "max()" in problem and ".relu()" in problem, problem
+        assert ").relu()" not in problem and "relu(1" not in problem, problem   # no solution
+    other = classification.hinge_one.verdict(lambda s, y: 1 < "s")   # a TypeError of another kind
+    assert "TypeError" in other and ".relu()" not in other, other

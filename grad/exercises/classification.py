@@ -22,7 +22,18 @@ def _test_hinge_one(hinge_one):
         margin = y * s
         want = max(0.0, 1.0 - margin)
         shown = f"hinge_one(Value({s}), {y})"
-        out = run(hinge_one, score, y, what=shown)
+        try:
+            out = run(hinge_one, score, y, what=shown)
+        except LearnerFailed as e:
+            if isinstance(e.error, TypeError) and "not supported between" in str(e.error) \
+                    and "Value" in str(e.error):
+                raise LearnerFailed(
+                    f"{e.message}. A Value cannot be compared with a number, and Python's "
+                    "built-in max() compares its arguments with > (a comparison would not be "
+                    "part of the graph, so backward() could not run through it); for "
+                    "max(0, ...) of a Value, use the Value method made for it: .relu()",
+                    e.error) from None
+            raise
         if not isinstance(out, Value):
             return (f"{shown} returned {describe(out)}; return a Value built from `score`, so "
                     "that backward() can run through it")
@@ -65,6 +76,9 @@ hinge_one = Exercise(
         def hinge_one(score, label):
             return 1 - label * score   # no clipping at zero
     ''', says="clip it at zero"), Mistake('''
+        def hinge_one(score, label):   # Python's max cannot compare a Value with 0
+            return max(0, 1 - label * score)
+    ''', says="use the Value method made for it: .relu()"), Mistake('''
         from grad import Value
         def hinge_one(score, label):   # the right number, cut off from the graph
             return Value(max(0.0, 1 - label * score.data))
