@@ -247,6 +247,20 @@ def multiply(a, b):
     assert "b.grad" not in problem.split(":")[-1]
 
 
+def test_a_topological_order_upside_down_is_called_so():
+    def root_first(root):
+        order, seen = [], set()
+        def visit(v):
+            if v not in seen:
+                seen.add(v)
+                for child in v._prev:
+                    visit(child)
+                order.append(v)
+        visit(root)
+        return order[::-1]
+    assert "the list is upside down" in autograd.topo_sort.verdict(root_first)
+
+
 def test_the_tangent_messages_are_short_and_name_what_is_wrong():
     curve = derivatives.tangent.verdict(lambda f, x: f)
     assert "not straight" in curve and len(curve) < 200

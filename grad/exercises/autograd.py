@@ -278,6 +278,19 @@ multiply = Exercise(
 
 
 # ---- 2. topological order ---------------------------------------------------------------
+def _upside_down(topo_sort) -> bool:
+    """Whether topo_sort gives, for every test graph, a correct order read backwards."""
+    for _, names, values, expr in GRAPHS:
+        _, root = _build(names, values, expr)
+        order = run(topo_sort, root, what="topo_sort(root)")
+        if not isinstance(order, list) or {id(v) for v in order} != {id(v) for v in _all_nodes(root)}:
+            return False
+        position = {id(v): i for i, v in enumerate(order)}
+        if any(position[id(c)] < position[id(v)] for v in order for c in v._prev):
+            return False
+    return True
+
+
 def _test_topo_sort(topo_sort):
     function(topo_sort, "topo_sort")
     for name, names, values, expr in GRAPHS:
@@ -304,6 +317,11 @@ def _test_topo_sort(topo_sort):
             for child in v._prev:
                 if position[id(child)] > position[id(v)]:
                     what = repr(child.label) if child.label else f"the {child._op!r} node"
+                    if _upside_down(topo_sort):
+                        return ("the list is upside down: for every graph tried, root comes "
+                                "first and each node before its operands, the order "
+                                "backward() walks. topo_sort gives the forward order, each "
+                                "node after its operands")
                     return (f"for {name}, the {v._op!r} node comes before its operand "
                             f"{what}: append a node only after all its operands (post-order)")
     return None
@@ -363,7 +381,7 @@ topo_sort = Exercise(
                     order.append(v)
             build(root)
             return order[::-1]           # the backward order, not the topological one
-    ''', says="comes before its operand"), Mistake('''
+    ''', says="the list is upside down"), Mistake('''
         def topo_sort(root):
             order, visited = [], set()
             def build(v):

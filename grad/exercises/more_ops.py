@@ -455,6 +455,10 @@ def _test_max_grad_error(max_grad_error):
                         "1e-6 there (does backward() run more than once on the same Values? "
                         "Their gradients would add up)")
         elif abs(got - want) > 1e-4 * want:
+            if got == 0:
+                return (f"for f = {description} at {xs}, it returned 0, as if backward and "
+                        "the numerical slope agreed exactly for every input, but this f has a "
+                        "broken backward step")
             said = (f"for f = {description} at {xs}, it returned {got:.6g}, but the largest "
                     f"difference between backward and the numerical slope is {want:.6g}")
             signed = _reference_max_error(f, xs, signed=True)

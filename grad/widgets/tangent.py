@@ -325,7 +325,10 @@ class TangentExplorer(Explorer):
         box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
         ax.text(0.03, 0.04, "← rounding\n    error grows", transform=ax.transAxes,
                 fontsize=10, color="0.35", bbox=box)
-        ax.text(0.97, 0.04, "truncation →\nerror grows", transform=ax.transAxes,
+        # The lesson's parabola: the central difference has no truncation error at all.
+        right = ("truncation error →\n(forward only, here)" if self.f is lesson_f
+                 else "truncation →\nerror grows")
+        ax.text(0.97, 0.04, right, transform=ax.transAxes,
                 fontsize=10, color="0.35", ha="right", bbox=box)
         ax.grid(alpha=0.3)
         legends.append(ax.legend(loc="upper center", fontsize=10, framealpha=1, fancybox=False))
