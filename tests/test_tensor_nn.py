@@ -339,3 +339,12 @@ def test_models_and_their_losses_pickle_and_deep_copy():
         for p, q in zip(model.parameters(), model2.parameters()):
             assert p is not q   # (a copied view is contiguous, so BLAS may round differently)
             np.testing.assert_allclose(p.grad, q.grad, rtol=1e-12, atol=1e-15)
+
+
+def test_max_pool_refuses_a_bool_tensor_as_pytorch_does():
+    import numpy as np
+    from grad.tensor import Tensor
+    from grad.tensor import functional as F
+    with pytest.raises(NotImplementedError, match="bool tensor"):
+        F.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=bool)), 2)
+    assert F.max_pool2d(Tensor(np.arange(16).reshape(1, 1, 4, 4)), 2).data.tolist() == [[[[5, 7], [13, 15]]]]

@@ -206,6 +206,9 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None
     if x.ndim != 4:
         raise ValueError(f"max_pool2d needs a 4-D input (N, C, H, W) or an unbatched 3-D one "
                          f"(C, H, W), got shape {x.shape}")
+    if x.data.dtype == bool:  # PyTorch refuses it too: True/False have no largest to keep
+        raise NotImplementedError("max_pool2d is not defined for a bool tensor (as in PyTorch); "
+                                  "convert it first, e.g. x.float()")
     if kh > x.shape[2] or kw > x.shape[3]:
         raise ValueError(f"max_pool2d: kernel {kh}x{kw} with stride {sh}x{sw} does not fit an "
                          f"input of {x.shape[2]}x{x.shape[3]}")

@@ -100,3 +100,15 @@ def test_max_pool2d_with_a_1x1_kernel_is_a_copy_not_a_view():
     assert not np.shares_memory(out.data, x.data)
     out.sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones(x.shape))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int64])
+def test_max_pool_takes_and_refuses_the_dtypes_torch_does(dtype):
+    x = np.arange(16).reshape(1, 1, 4, 4).astype(dtype)
+    try:
+        theirs = torch.nn.functional.max_pool2d(torch.from_numpy(x), 2).numpy()
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            F.max_pool2d(Tensor(x), 2)
+    else:
+        np.testing.assert_array_equal(F.max_pool2d(Tensor(x), 2).data, theirs)
