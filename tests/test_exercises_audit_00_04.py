@@ -247,6 +247,17 @@ def multiply(a, b):
     assert "b.grad" not in problem.split(":")[-1]
 
 
+def test_a_step_that_also_zeroes_the_gradients_is_told_what_it_did():
+    code = '''
+def step_downhill(values, step):
+    for v in values:
+        v.data -= step * v.grad
+        v.grad = 0.0
+'''
+    verdict = backprop_by_hand.step_downhill.verdict(define(code, "step_downhill"))
+    assert "set every .grad to 0" in verdict and "zero_grad" in verdict
+
+
 def test_a_topological_order_upside_down_is_called_so():
     def root_first(root):
         order, seen = [], set()
@@ -334,7 +345,8 @@ def test_multiply_that_overwrites_one_gradient_is_told_which_without_the_answer(
 
 def test_floor_division_is_not_told_that_it_ignores_h():
     problem = derivatives.backward_slope.verdict(lambda f, x, h: (f(x) - f(x - h)) // h)
-    assert "does not change with h" not in problem and "but the secant" in problem, problem
+    assert "does not change with h" not in problem, problem
+    assert "which is not the slope of the secant" in problem and "is too small" in problem, problem
 
 
 def test_an_answer_slightly_off_is_not_said_to_be_a_numerical_difference():

@@ -130,7 +130,12 @@ def _test_step_downhill(step_downhill: Any) -> Optional[str]:
         before_grad = [v.grad for v in mine]
         run(step_downhill, values, step, what=f"step_downhill(values, {step})", changes=(0,))
         after_data = [to_float(v.data) for v in mine]
-        if [to_float(v.grad) for v in mine] != before_grad:
+        grads_after = [to_float(v.grad) for v in mine]
+        if grads_after != before_grad:
+            if all(g == 0 for g in grads_after):
+                return ("step_downhill set every .grad to 0: this exercise's step changes .data "
+                        "only (resetting the gradients is a step of its own, zero_grad, in "
+                        "notebook 07)")
             return "step_downhill changed the .grad of the values: the step changes .data only"
         if after_data == before_data:
             return ("step_downhill left every value's .data unchanged: the step must move the Values "

@@ -193,7 +193,8 @@ def _test_backward_slope(backward_slope):
                 want = exact(x, h)
                 if not close(got, want, rel=1e-6, abs_=1e-6):
                     return (f"for f(x) = {name}, x = {x}, h = {h} you returned {got:.6g}, "
-                            f"but the secant through x − h and x has slope {want:.6g}")
+                            "which is not the slope of the secant through x − h and x: it "
+                            f"{_how(got, want)}")
     return None
 
 
@@ -232,7 +233,7 @@ backward_slope = Exercise(
     ''', says="does not change with h"), Mistake('''
         def backward_slope(f, x, h):
             return f(x) - f(x - h) / h            # precedence: only f(x - h) is divided
-    ''', says="but the secant through x − h and x has slope")],
+    ''', says="which is not the slope of the secant through x − h and x")],
 )
 
 

@@ -76,7 +76,8 @@ def _check_unary_op(name: str, call: Callable[[Value], object], f: Callable[[flo
             return (f"x is not in the graph of {name}: out's children (_prev) do not lead back "
                     "to x, so backward() would never reach x")
         prev = attr(out, "_prev", name)
-        if not (isinstance(prev, (tuple, list)) and len(prev) == 1 and prev[0] is x):
+        operands = list(prev) if isinstance(prev, (tuple, list, set, frozenset)) else []
+        if not (len(operands) == 1 and operands[0] is x):
             inner = [v for v in nodes if v is not x and getattr(v, "_prev", ())]
             ops = sorted({str(getattr(v, "_op", "")) for v in inner if v is not out}
                          or {str(getattr(out, "_op", ""))})
