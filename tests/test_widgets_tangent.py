@@ -104,6 +104,16 @@ def test_error_panel_shows_the_error_of_every_step():
     assert 1e-7 <= w.best_h("central") <= 1e-4
 
 
+def test_the_truncation_label_is_true_for_the_curve_shown():
+    # the lesson's parabola: the central difference has no truncation error, so the label
+    # must not say that every error grows to the right
+    lesson = [t.get_text() for t in TangentExplorer().ax_err.texts]
+    assert any("forward only" in t for t in lesson), lesson
+    other = [t.get_text() for t in TangentExplorer(math.sin, math.cos, x=1.0, x_range=(-3, 3),
+                                                   label="sin x").ax_err.texts]
+    assert any("truncation" in t and "forward only" not in t for t in other), other
+
+
 def test_snapshot_is_a_png_of_the_current_state():
     w = TangentExplorer()
     first = w.snapshot()["image/png"]
