@@ -274,6 +274,29 @@ def test_every_exercise_names_several_causes(name, ex):
 
 
 # ---- the known wrong diagnoses ---------------------------------------------------------------
+def test_momentum_step_that_rebinds_the_velocity_list_is_told_so():
+    def rebinds(params, velocity, lr, momentum):
+        velocity = [momentum * v + p.grad for v, p in zip(velocity, params)]
+        for p, v in zip(params, velocity):
+            p.data -= lr * v
+    verdict = optimizers.momentum_step.verdict(rebinds)
+    assert "local name" in verdict and "caller's list never changes" in verdict, verdict
+    assert "plain SGD" not in verdict, verdict
+
+    def slices(params, velocity, lr, momentum):        # velocity[:] = ... changes the list itself
+        velocity[:] = [momentum * v + p.grad for v, p in zip(velocity, params)]
+        for p, v in zip(params, velocity):
+            p.data -= lr * v
+    assert optimizers.momentum_step.verdict(slices) is None
+
+    def forgets_momentum(params, velocity, lr, momentum):   # stores, but drops the old velocity
+        for i, p in enumerate(params):
+            velocity[i] = p.grad
+            p.data -= lr * velocity[i]
+    verdict = optimizers.momentum_step.verdict(forgets_momentum)
+    assert "plain SGD" in verdict and "local name" not in verdict, verdict
+
+
 def test_decay_step_with_the_penalty_itself_is_not_told_it_dropped_the_2():
     verdict = regularization.decay_step.verdict(lambda w, g, lr, alpha: w - lr * (g + alpha * w ** 2))
     assert "dropped the 2" not in verdict and "alpha * w**2 itself" in verdict

@@ -56,11 +56,13 @@ def _test_momentum_step(momentum_step):
         ref = [Value(d) for d in _START]
         opt = optim.SGD(ref, lr=lr, momentum=mu)
         path, right, first = [], [], None
+        stored = False                       # did any call write into the caller's list?
         for step, grads in enumerate(_GRADS, start=1):
             for p, r, g in zip(mine, ref, grads):
                 p.grad = r.grad = g
             run(momentum_step, params, velocity, lr, mu, changes=(0, 1),
                 what=f"momentum_step(params, velocity, {lr}, {mu})")
+            stored = stored or any(to_float(v) != 0.0 for v in velocity)
             opt.step()
             now = [to_float(p.data) for p in mine]
             for i, (x, p) in enumerate(zip(now, mine)):
@@ -79,6 +81,13 @@ def _test_momentum_step(momentum_step):
                 f"{before:.6f} to {now:.6f}, but should reach {want:.6f}")
         if all(x == y for row in path for x, y in zip(row, _START)):
             return f"{said}: no parameter ever moved; change every parameter's .data in place"
+        if not stored:
+            return (f"{said}: the list `velocity` that the checker passed in still holds only 0.0 "
+                    f"after {len(_GRADS)} calls, so each call started again from velocity 0 and "
+                    "momentum never built up. If your function writes `velocity = ...` (or keeps "
+                    "the new velocities in another variable), it only points its own local name "
+                    "at a new list, and the caller's list never changes; store each new velocity "
+                    "into an entry of the list you were given")
         return with_cause(said, (message for message, rule in _MOMENTUM_SLIPS.items()
                                  if all(close(x, y) for row, sim in zip(path, _momentum_path(rule, lr, mu))
                                         for x, y in zip(row, sim))))
@@ -101,10 +110,14 @@ momentum_step = Exercise(
                 p.data -= lr * velocity[i]
     ''',
     mistakes=[Mistake("def momentum_step(params, velocity, lr, momentum):\n"
+                      "    velocity = [momentum * v + p.grad for v, p in zip(velocity, params)]\n"
+                      "    for i, p in enumerate(params):\n        p.data -= lr * velocity[i]",
+                      says="caller's list never changes")] + [
+              Mistake("def momentum_step(params, velocity, lr, momentum):\n"
                       f"    for i, p in enumerate(params):\n{body}", says=says)
               for body, says in [
                   ("        v = momentum * velocity[i] + p.grad   # never stored\n"
-                   "        p.data -= lr * v", "plain SGD"),
+                   "        p.data -= lr * v", "caller's list never changes"),
                   ("        velocity[i] = p.grad\n        p.data -= lr * velocity[i]", "plain SGD"),
                   ("        velocity[i] = momentum * velocity[i] + p.grad\n"
                    "        p.data -= lr * p.grad", "plain SGD"),
