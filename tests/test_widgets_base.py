@@ -212,3 +212,19 @@ def test_cached_axes_look_the_same_when_pasted_as_when_drawn():
     assert pasted.shape == drawn.shape
     assert (abs(pasted - drawn) > 0.1).mean() < 0.002
     assert len(fast._pictures) == 3
+
+
+def test_the_widgets_package_imports_each_widget_only_when_asked():
+    """A lesson that uses one widget does not pay for the others' imports."""
+    import subprocess
+    import sys
+    program = ("import sys, grad.widgets as w\n"
+               "assert 'grad.widgets.attention' not in sys.modules and 'grad.tensor' not in sys.modules\n"
+               "from grad.widgets import TangentExplorer\n"
+               "assert 'grad.widgets.attention' not in sys.modules\n"
+               "assert all(getattr(w, name).__name__ == name for name in w.__all__)\n"
+               "assert set(w.__all__) <= set(dir(w))\n"
+               "try:\n    w.NoSuchWidget\nexcept AttributeError as e:\n    assert 'NoSuchWidget' in str(e)\n"
+               "else:\n    raise SystemExit('no AttributeError')\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -14,16 +14,25 @@ Each lives in its own module, next to the notebook that uses it:
 | `SamplingExplorer` | 15 gpt: temperature and top-k over the next-token distribution, and a sample |
 | `LiveLoss`, `LiveRace` | any training loop: a loss curve that redraws while it runs |
 """
-from grad.widgets.attention import AttentionExplorer
-from grad.widgets.backprop import BackpropStepper
-from grad.widgets.hidden_units import HiddenUnitsExplorer
-from grad.widgets.learning_rate import LearningRateExplorer
-from grad.widgets.optimizers import OptimizerExplorer
-from grad.widgets.progress import LiveLoss, LiveRace
-from grad.widgets.regularization import RegularizationExplorer
-from grad.widgets.sampling import SamplingExplorer
-from grad.widgets.tangent import TangentExplorer
+import importlib
 
-__all__ = ["AttentionExplorer", "BackpropStepper", "HiddenUnitsExplorer", "LearningRateExplorer",
-           "LiveLoss", "LiveRace", "OptimizerExplorer", "RegularizationExplorer", "SamplingExplorer",
-           "TangentExplorer"]
+# each widget's module, imported when the widget is first asked for: a lesson that uses one
+# widget does not pay for the others' imports (the attention explorer's tensor engine, ...)
+_MODULES = {"AttentionExplorer": "attention", "BackpropStepper": "backprop",
+            "HiddenUnitsExplorer": "hidden_units", "LearningRateExplorer": "learning_rate",
+            "LiveLoss": "progress", "LiveRace": "progress", "OptimizerExplorer": "optimizers",
+            "RegularizationExplorer": "regularization", "SamplingExplorer": "sampling",
+            "TangentExplorer": "tangent"}
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    if name not in _MODULES:
+        raise AttributeError(f"module 'grad.widgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"grad.widgets.{_MODULES[name]}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULES})
