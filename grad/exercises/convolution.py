@@ -102,6 +102,8 @@ _PARAM_SLIPS = {
         lambda i, o, k: o * i * k * k + 1,
     "that is one kernel's parameters; the layer has one kernel per output channel":
         lambda i, o, k: i * k * k + 1,
+    "the biases are counted for every output channel but the weights for only one kernel: each "
+    "output channel has its own kernel": lambda i, o, k: i * k * k + o,
 }
 
 
@@ -145,6 +147,7 @@ conv_params = Exercise(
                   ("out_channels * in_channels * k * k + in_channels", "not per input channel"),
                   ("out_channels * in_channels * k * k + 1", "not one for the whole layer"),
                   ("in_channels * k * k + 1", "one kernel per output channel"),
+                  ("in_channels * k * k + out_channels", "its own kernel"),
                   ("str(out_channels * in_channels * k * k + out_channels)", "is the string"),
               ]],
 )

@@ -344,7 +344,8 @@ _XAVIER_MISTAKES = {
     "variance": (lambda fi, fo: 2.0 / (fi + fo),
                  "is the variance; the standard deviation is its square root"),
     "uniform": (lambda fi, fo: math.sqrt(6.0 / (fi + fo)),
-                "is the bound a of the uniform version U(-a, a), not its standard deviation"),
+                ("is the bound a of the uniform version (its weights are drawn evenly between -a "
+                 "and +a), not the standard deviation")),
     "sum": (lambda fi, fo: math.sqrt(1.0 / (fi + fo)),
             "uses the sum of the fans where Xavier's uses their average"),
 }
