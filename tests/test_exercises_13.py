@@ -7,29 +7,18 @@ the stubs: each says ✅ in the notebook's context, rebinds nothing the lesson d
 agrees with the lesson's own tables; as committed, each stub gets a ❌ without help. The
 lesson's cells run too (they train small models), so this file takes a while.
 """
-import contextlib
-import io
 import itertools
-import re
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pytest
+from notebook_runs import CHECK, code_cells, in_notebooks_folder, run, run_lesson, run_with_solutions
 from silly_answers import assert_silly_answers_turned_down
 
 from grad.exercises import Exercise, define
 from grad.exercises import language_models as lm
 
-matplotlib.use("Agg")
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "13_language_models.ipynb"
 EXERCISES = [(name, ex) for name, ex in vars(lm).items() if isinstance(ex, Exercise)]
 IDS = [name for name, _ in EXERCISES]
-CHECK = re.compile(r"^ex\.(\w+)\.check\((\w+)\)\s*$", re.M)
 
 
 def _define(ex, code):
@@ -179,59 +168,28 @@ def test_silly_answers_get_a_short_verdict(name, ex):
 
 
 # ---- in the notebook ------------------------------------------------------------------------
-def _cells() -> tuple:
-    """(the code cells before the exercises, the exercise code cells)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    start = next(i for i, c in enumerate(nb.cells)
-                 if c.cell_type == "markdown" and c.source.lstrip().startswith("## Exercises"))
-    before = [c.source for c in nb.cells[:start] if c.cell_type == "code"]
-    exercises = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
-    return before, exercises
+NAME = "13_language_models"
 
 
-def _run(code: str, ns: dict) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<cell>", "exec"), ns)
-    return out.getvalue()
-
-
-def _with_solution(cell: str) -> tuple:
-    found = CHECK.search(cell)
-    assert found, f"no ex.<name>.check(...) line in:\n{cell}"
-    exercise = getattr(lm, found.group(1))
-    assert exercise.answer_name == found.group(2)
-    imports = [line for line in cell.splitlines() if line.startswith("from grad.exercises import")]
-    return "\n".join(imports + [exercise.code(), found.group(0)]), exercise
+def _exercise_cells() -> list[str]:
+    return [source for source, _, exercise in code_cells(NAME) if exercise]
 
 
 @pytest.fixture(scope="module")
 def lesson():
     """The notebook's namespace after its lesson cells (run once for this file's tests)."""
-    import os
-    here = os.getcwd()
-    os.chdir(ROOT / "notebooks")
-    show = plt.show
-    plt.show = lambda *a, **k: plt.close("all")
-    try:
-        ns: dict = {"__name__": "__main__"}
-        for cell in _cells()[0]:
-            _run(cell, ns)
-        yield ns
-    finally:
-        plt.show = show
-        plt.close("all")
-        os.chdir(here)
+    return run_lesson(NAME)
 
 
 def test_the_stubs_as_committed_get_a_verdict_without_help(lesson):
     ns = dict(lesson)
-    _, exercises = _cells()
+    exercises = _exercise_cells()
     assert [CHECK.search(c).group(1) for c in exercises] == [
         "bigram_counts", "bigram_probs", "mean_nll", "embedding_grad"]
     for cell in exercises:
         exercise = getattr(lm, CHECK.search(cell).group(1))
-        out = _run(cell, ns)
+        with in_notebooks_folder():
+            out = run(cell, ns)
         assert out.startswith(f"❌ {exercise.title}: not yet."), out
         assert "the checker itself failed" not in out, out
         assert exercise.hint_text not in out and exercise.nudge_text not in out, out
@@ -239,15 +197,10 @@ def test_the_stubs_as_committed_get_a_verdict_without_help(lesson):
 
 
 def test_every_solution_passes_in_the_notebook_and_rebinds_nothing(lesson):
-    ns = dict(lesson)
-    for cell in _cells()[1]:
-        code, exercise = _with_solution(cell)
-        names = {k: id(v) for k, v in ns.items() if not k.startswith("__")}
-        out = _run(code, ns)
-        assert out.startswith("✅"), f"{exercise.answer_name} in the notebook's context:\n{out}"
-        rebound = sorted(k for k, i in names.items()
-                         if k not in (exercise.answer_name, "ex") and id(ns.get(k)) != i)
-        assert not rebound, f"the solution of {exercise.answer_name} rebinds {rebound}"
+    ns, verdicts = run_with_solutions(NAME, lm, lesson=lesson)
+    assert list(verdicts) == ["bigram_counts", "bigram_probs", "mean_nll", "embedding_grad"]
+    for name, out in verdicts.items():
+        assert out.startswith("✅"), f"{name} in the notebook's context:\n{out}"
     # the solutions rebuild the lesson's own tables and numbers
     assert np.array_equal(ns["bigram_counts"](ns["train_names"], ns["stoi"]), ns["N"])
     assert np.allclose(ns["bigram_probs"](ns["N"], 1), ns["P_smooth"])

@@ -3,29 +3,19 @@ other ways are accepted; each message that names a cause is given to the mistake
 to no other; silly answers get a short, true verdict; the test data tell the typical slips
 apart. Then the solutions pasted into the notebook itself: every check says ✅, nothing the
 notebook defined is rebound, and the solutions agree with the notebook's own code."""
-import contextlib
-import io
 import itertools
 import math
-import re
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
-import nbformat
 import numpy as np
 import pytest
+from notebook_runs import run_with_solutions
 from silly_answers import assert_silly_answers_turned_down
 
 from grad.exercises import Exercise, attention, define
 
-matplotlib.use("Agg")
-
 EXERCISES = [(f"attention.{name}", ex) for name, ex in vars(attention).items()
              if isinstance(ex, Exercise)]
 IDS = [name for name, _ in EXERCISES]
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "14_attention.ipynb"
 
 
 def _define(ex, code):
@@ -177,49 +167,14 @@ def test_silly_answers_get_a_short_verdict(name, ex):
 
 
 # ---- the solutions in the notebook ---------------------------------------------------------
-CHECK = re.compile(r"^ex\.(\w+)\.check\((\w+)\)\s*$", re.M)
-
-
-def _run(code: str, ns: dict) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<cell>", "exec"), ns)
-    return out.getvalue()
-
-
-_DONE: dict = {}
-
-
-@pytest.fixture
-def notebook(monkeypatch):
+@pytest.fixture(scope="module")
+def notebook():
     """The notebook's namespace after its lesson and every exercise, with the solutions."""
-    monkeypatch.chdir(ROOT / "notebooks")
-    monkeypatch.setattr(plt, "show", lambda *a, **k: plt.close("all"))
-    if "ns" not in _DONE:
-        nb = nbformat.read(NOTEBOOK, as_version=4)
-        start = next(i for i, c in enumerate(nb.cells)
-                     if c.cell_type == "markdown" and "## Exercises" in c.source.splitlines())
-        ns: dict = {"__name__": "__main__", "display": lambda *a, **k: None}
-        for c in nb.cells[:start]:
-            if c.cell_type == "code":
-                _run(c.source, ns)
-        cells = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
-        assert len(cells) == 4
-        for cell in cells:
-            found = CHECK.search(cell)
-            assert found, cell
-            exercise = getattr(attention, found.group(1))
-            assert exercise.answer_name == found.group(2)
-            imports = [line for line in cell.splitlines() if line.startswith("from grad.exercises import")]
-            before = {k: id(v) for k, v in ns.items() if not k.startswith("__")}
-            out = _run("\n".join(imports + [exercise.code(), found.group(0)]), ns)
-            assert out.startswith("✅"), f"{found.group(1)} in the notebook's context:\n{out}"
-            rebound = sorted(k for k, i in before.items()
-                             if k not in (exercise.answer_name, "ex") and id(ns.get(k)) != i)
-            assert not rebound, f"the solution of {found.group(1)} rebinds {rebound}"
-        _DONE["ns"] = ns
-        plt.close("all")
-    return _DONE["ns"]
+    ns, verdicts = run_with_solutions("14_attention", attention)
+    assert len(verdicts) == 4
+    for name, out in verdicts.items():
+        assert out.startswith("✅"), f"{name} in the notebook's context:\n{out}"
+    return ns
 
 
 def test_every_solution_passes_in_the_notebook(notebook):

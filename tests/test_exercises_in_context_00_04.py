@@ -7,89 +7,33 @@ Answers a learner would write with the notebook's own helpers (`central_slope`,
 `topological_order`, the notebook's `Value`) are accepted too."""
 from __future__ import annotations
 
-import contextlib
-import io
-import re
-import textwrap
-import types
-from pathlib import Path
+import importlib
 
-import matplotlib
-import nbformat
 import pytest
 
-matplotlib.use("Agg")
+from notebook_runs import run_with_solutions
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {
-    "00": ("00_start_here.ipynb", "start_here"),
-    "01": ("01_derivatives.ipynb", "derivatives"),
-    "02": ("02_value.ipynb", "value"),
-    "03": ("03_backprop_by_hand.ipynb", "backprop_by_hand"),
-    "04": ("04_autograd.ipynb", "autograd"),
+    "00": ("00_start_here", "start_here"),
+    "01": ("01_derivatives", "derivatives"),
+    "02": ("02_value", "value"),
+    "03": ("03_backprop_by_hand", "backprop_by_hand"),
+    "04": ("04_autograd", "autograd"),
 }
-CHECK = re.compile(r"^ex\.(\w+)\.check\((.*)\)\s*$", re.M)
-
-
-def _cells(notebook: str) -> list:
-    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
-    return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def _run(source: str, ns: dict, label: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(source, label, "exec"), ns)
-    return out.getvalue()
-
-
-def _solution_cell(source: str, module: types.ModuleType, answers: dict) -> tuple[str, str]:
-    """The exercise cell with its stub replaced: (new source, exercise name)."""
-    name = CHECK.search(source).group(1)
-    ex = getattr(module, name)
-    keep = [line for line in source.splitlines() if line.startswith("from grad.exercises")]
-    answer = answers.get(name, ex.code())
-    checks = [m.group(0) for m in CHECK.finditer(source)]
-    return "\n".join(keep + [textwrap.dedent(answer).strip("\n")] + checks) + "\n", name
 
 
 def run_notebook(key: str, answers: dict = None) -> dict:
     """Run notebook `key` with solutions (or `answers[name]`) pasted in; return the verdicts."""
     notebook, module_name = NOTEBOOKS[key]
-    module = __import__(f"grad.exercises.{module_name}", fromlist=["_"])
-    ns: dict = {"__name__": "__main__"}
-    verdicts = {}
-    for i, cell in enumerate(_cells(notebook)):
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        label = f"{notebook} code cell {i}"
-        if CHECK.search(source):
-            source, name = _solution_cell(source, module, answers or {})
-            before = dict(ns)
-            out = _run(source, ns, label)
-            verdicts[name] = out
-            answer_name = getattr(module, name).answer_name
-            for key_, value in before.items():
-                if key_ == answer_name or key_.startswith("_") or name in (answers or {}):
-                    continue
-                assert ns.get(key_) is value, (
-                    f"{notebook}: the solution of {name} rebinds the notebook's name {key_!r}")
-            continue
-        try:
-            _run(source, ns, label)
-        except Exception:
-            if "raises-exception" not in cell.metadata.get("tags", []):
-                raise
-    import matplotlib.pyplot as plt
-    plt.close("all")
-    return verdicts
+    return run_with_solutions(notebook, importlib.import_module(f"grad.exercises.{module_name}"),
+                              answers)[1]
 
 
 @pytest.mark.parametrize("key", sorted(NOTEBOOKS))
 def test_every_solution_passes_in_its_notebook(key):
     _, module_name = NOTEBOOKS[key]
     verdicts = run_notebook(key)
-    module = __import__(f"grad.exercises.{module_name}", fromlist=["_"])
+    module = importlib.import_module(f"grad.exercises.{module_name}")
     from grad.exercises import Exercise
     names = {n for n, v in vars(module).items() if isinstance(v, Exercise)}
     assert set(verdicts) == names, "every exercise of the module has a cell in the notebook"
