@@ -3,82 +3,30 @@ replaced by its solution, the notebook's code cells run in order in one namespac
 check says ✅. A solution must not rebind a name the notebook defined before it (the
 learner's Value, Neuron, Layer, ...), so the cells after it still run with the learner's
 classes."""
-import contextlib
 import importlib
-import io
-import re
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
-import nbformat
 import pytest
 
-matplotlib.use("Agg")
+from notebook_runs import CHECK, code_cells, in_notebooks_folder, run, run_lesson, \
+    run_with_solutions, with_solution
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["05_more_ops", "06_neurons", "07_training", "08_classification"]
-CHECK = re.compile(r"^ex\.(\w+)\.check\((\w+)\)\s*$", re.M)
+_DONE: dict = {}
 
 
-def _cells(name: str) -> tuple[list, list]:
-    """(the code cells before the exercises, the exercise code cells)."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    start = next(i for i, c in enumerate(nb.cells)
-                 if c.cell_type == "markdown" and c.source.lstrip().startswith("## Exercises"))
-    before = [c.source for c in nb.cells[:start] if c.cell_type == "code"]
-    exercises = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
-    return before, exercises
-
-
-def _with_solution(cell: str, module) -> tuple[str, str]:
-    """The exercise cell with its stub replaced by the solution: (code, exercise name)."""
-    found = CHECK.search(cell)
-    assert found, f"no ex.<name>.check(...) line in:\n{cell}"
-    name = found.group(1)
-    exercise = getattr(module, name)
-    assert exercise.answer_name == found.group(2)
-    imports = [line for line in cell.splitlines()
-               if line.startswith("from grad.exercises import")]
-    return "\n".join(imports + [exercise.code(), found.group(0)]), name
-
-
-def _run(code: str, ns: dict) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<cell>", "exec"), ns)
-    return out.getvalue()
-
-
-def _identity(ns: dict) -> dict:
-    return {k: id(v) for k, v in ns.items() if not k.startswith("__")}
-
-
-@pytest.fixture(autouse=True)
-def _in_root(monkeypatch):
-    monkeypatch.chdir(ROOT / "notebooks")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    yield
-    plt.close("all")
+def _module(name: str):
+    return importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
 
 
 def _notebook_with_solutions(name: str) -> dict:
-    module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
-    before, exercises = _cells(name)
-    ns: dict = {"__name__": "__main__"}
-    for cell in before:
-        _run(cell, ns)
-    assert exercises, name
-    for cell in exercises:
-        code, exercise = _with_solution(cell, module)
-        answer = getattr(module, exercise).answer_name
-        names = _identity(ns)
-        out = _run(code, ns)
-        assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
-        rebound = sorted(k for k, i in names.items()
-                         if k not in (answer, "ex") and id(ns.get(k)) != i)
-        assert not rebound, f"{name}: the solution of {exercise} rebinds {rebound}"
-    return ns
+    """The notebook's namespace after its lesson and every exercise, with the solutions."""
+    if name not in _DONE:
+        ns, verdicts = run_with_solutions(name, _module(name))
+        assert verdicts, name
+        for exercise, out in verdicts.items():
+            assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
+        _DONE[name] = ns
+    return _DONE[name]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -118,14 +66,13 @@ def test_notebook_06_solutions_leave_the_learners_classes_alone():
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_the_unanswered_cells_get_a_verdict_without_help(name):
     """As committed, each exercise cell holds its stub: a ❌ verdict, no hint, no solution."""
-    module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
-    before, exercises = _cells(name)
-    ns: dict = {"__name__": "__main__"}
-    for cell in before:
-        _run(cell, ns)
+    module, ns = _module(name), run_lesson(name)
+    exercises = [source for source, _, exercise in code_cells(name) if exercise]
+    assert exercises, name
     for cell in exercises:
         exercise = getattr(module, CHECK.search(cell).group(1))
-        out = _run(cell, ns)
+        with in_notebooks_folder():
+            out = run(cell, ns)
         assert out.startswith(f"❌ {exercise.title}: not yet."), out
         assert "the checker itself failed" not in out, out
         assert exercise.hint_text not in out and exercise.nudge_text not in out, out
@@ -136,23 +83,21 @@ def test_notebook_07_primer_exercises_pass_in_place_and_stubs_get_a_verdict():
     """The NumPy primer's exercises sit inside the lesson: pasted in place, each solution
     says ✅ and the lesson cells after it still run; as committed, each stub gets a ❌."""
     from grad.exercises import training
-    nb = nbformat.read(ROOT / "notebooks" / "07_training.ipynb", as_version=4)
-    start = next(i for i, c in enumerate(nb.cells)
-                 if c.cell_type == "markdown" and c.source.lstrip().startswith("## Exercises"))
-    lesson = [c.source for c in nb.cells[:start] if c.cell_type == "code"]
+    lesson = [source for source, _, exercise in code_cells("07_training") if not exercise]
     primer = [cell for cell in lesson if CHECK.search(cell)]
     assert [CHECK.search(c).group(1) for c in primer] == ["column_means", "predict_all",
                                                           "line_losses"]
     stubs, solved = {"__name__": "__main__"}, {"__name__": "__main__"}
-    for cell in lesson:
-        if CHECK.search(cell):
-            exercise = getattr(training, CHECK.search(cell).group(1))
-            out = _run(cell, stubs)
-            assert out.startswith(f"❌ {exercise.title}: not yet."), out
-            assert exercise.hint_text not in out and exercise.code() not in out, out
-            code, _ = _with_solution(cell, training)
-            assert _run(code, solved).startswith("✅"), code
-        else:
-            _run(cell, stubs)
-            _run(cell, solved)
+    with in_notebooks_folder():
+        for cell in lesson:
+            if CHECK.search(cell):
+                exercise = getattr(training, CHECK.search(cell).group(1))
+                out = run(cell, stubs)
+                assert out.startswith(f"❌ {exercise.title}: not yet."), out
+                assert exercise.hint_text not in out and exercise.code() not in out, out
+                code, _ = with_solution(cell, training)
+                assert run(code, solved).startswith("✅"), code
+            else:
+                run(cell, stubs)
+                run(cell, solved)
     assert solved["nn_losses"] == stubs["nn_losses"]   # the lesson after the primer is unchanged
