@@ -4,96 +4,26 @@ check says ✅. A solution must not rebind a name the notebook defined before it
 learner's MySGD, MyAdam, Value, Tensor, corr2d, ...), so the cells after it still run with the
 learner's own code. The lessons' cells run too, so this test takes a while (the CNN of
 notebook 12 is trained)."""
-import contextlib
 import importlib
-import io
-import re
-from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
-import nbformat
 import pytest
 
-matplotlib.use("Agg")
+from notebook_runs import run_with_solutions
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["09_optimizers", "10_regularization", "11_tensors", "12_convolution"]
-CHECK = re.compile(r"^ex\.(\w+)\.check\((\w+)\)\s*$", re.M)
-
-
-def _cells(name: str) -> tuple[list, list]:
-    """(the code cells before the exercises, the exercise code cells)."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    start = next(i for i, c in enumerate(nb.cells)     # in 09 the heading ends the summary's cell
-                 if c.cell_type == "markdown" and "## Exercises" in c.source.splitlines())
-    # (source, whether the cell is meant to raise: tagged raises-exception, as nbval reads it)
-    before = [(c.source, "raises-exception" in c.metadata.get("tags", []))
-              for c in nb.cells[:start] if c.cell_type == "code"]
-    exercises = [c.source for c in nb.cells[start:] if c.cell_type == "code"]
-    return before, exercises
-
-
-def _with_solution(cell: str, module) -> tuple[str, str]:
-    """The exercise cell with its stub replaced by the solution: (code, exercise name)."""
-    found = CHECK.search(cell)
-    assert found, f"no ex.<name>.check(...) line in:\n{cell}"
-    name = found.group(1)
-    exercise = getattr(module, name)
-    assert exercise.answer_name == found.group(2)
-    imports = [line for line in cell.splitlines()
-               if line.startswith("from grad.exercises import")]
-    return "\n".join(imports + [exercise.code(), found.group(0)]), name
-
-
-def _run(code: str, ns: dict) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "<cell>", "exec"), ns)
-    return out.getvalue()
-
-
-def _identity(ns: dict) -> dict:
-    return {k: id(v) for k, v in ns.items() if not k.startswith("__")}
-
-
-@pytest.fixture(autouse=True)
-def _in_root(monkeypatch):
-    monkeypatch.chdir(ROOT / "notebooks")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setattr(plt, "show", lambda *a, **k: plt.close("all"))
-    yield
-    plt.close("all")
-
-
 _DONE: dict = {}
 
 
 def _notebook_with_solutions(name: str) -> dict:
     """The notebook's namespace after its lesson and every exercise, with the solutions."""
-    if name in _DONE:
-        return _DONE[name]
-    module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
-    before, exercises = _cells(name)
-    ns: dict = {"__name__": "__main__", "display": lambda *a, **k: None}
-    for cell, raises in before:
-        if raises:
-            with pytest.raises(Exception):
-                _run(cell, ns)
-        else:
-            _run(cell, ns)
-    assert exercises, name
-    for cell in exercises:
-        code, exercise = _with_solution(cell, module)
-        answer = getattr(module, exercise).answer_name
-        names = _identity(ns)
-        out = _run(code, ns)
-        assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
-        rebound = sorted(k for k, i in names.items()
-                         if k not in (answer, "ex") and id(ns.get(k)) != i)
-        assert not rebound, f"{name}: the solution of {exercise} rebinds {rebound}"
-    _DONE[name] = ns
-    return ns
+    if name not in _DONE:
+        module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
+        ns, verdicts = run_with_solutions(name, module)
+        assert verdicts, name
+        for exercise, out in verdicts.items():
+            assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
+        _DONE[name] = ns
+    return _DONE[name]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
