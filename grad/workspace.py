@@ -191,11 +191,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("update", help="make or update my-notebooks/ (the default)")
     sub.add_parser("status", help="which copies have a newer original")
-    lab = sub.add_parser("lab", help="update, then open the course in JupyterLab")
-    lab.add_argument("extra", nargs=argparse.REMAINDER, help="more options for jupyter lab")
+    sub.add_parser("lab", help="update, then open the course in JupyterLab (any further "
+                   "options, e.g. --no-browser or --ServerApp.port=8890, go to JupyterLab)")
     reset = sub.add_parser("reset", help="make one lesson the original again (yours kept as a backup)")
     reset.add_argument("lesson", help="its number or name, e.g. 04")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     try:
         workspace = Workspace()
@@ -217,7 +219,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     print(f"your notebooks: {workspace.folder}")
     if args.command == "lab":
-        command = lab_command(workspace, args.extra)
+        command = lab_command(workspace, extra)
         sys.stdout.flush()
         os.chdir(workspace.root)
         if os.name == "nt":  # exec does not replace the process on Windows

@@ -178,3 +178,15 @@ def test_copies_are_trusted_so_their_saved_drawings_show(course, tmp_path_factor
     assert not trusted(copy)
     w.reset("00")
     assert trusted(copy)
+
+
+def test_lab_hands_further_options_to_jupyterlab(course, monkeypatch, capsys):
+    monkeypatch.setattr("grad.workspace.course_root", lambda: course)
+    launched = {}
+    monkeypatch.setattr(os, "execv", lambda path, command: launched.setdefault("command", command))
+    monkeypatch.setattr(os, "chdir", lambda path: None)
+    main(["lab", "--no-browser", "--ServerApp.port=8890"])
+    assert launched["command"][-2:] == ["--no-browser", "--ServerApp.port=8890"]
+    with pytest.raises(SystemExit):
+        main(["status", "--no-browser"])  # only lab takes JupyterLab's options
+    assert "unrecognized arguments: --no-browser" in capsys.readouterr().err
