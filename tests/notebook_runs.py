@@ -130,3 +130,13 @@ def run_with_solutions(notebook: str, module: types.ModuleType, answers: Optiona
 def name_of(source: str) -> str:
     """The exercise an exercise cell checks."""
     return CHECK.search(source).group(1)
+
+
+def solved(notebook: str, module: types.ModuleType, lesson: Optional[dict] = None) -> dict:
+    """run_with_solutions, checking that every exercise's solution says ✅ in the notebook:
+    the namespace at the end."""
+    ns, verdicts = run_with_solutions(notebook, module, lesson=lesson)
+    assert verdicts, f"{notebook} has no exercise cell"
+    for name, out in verdicts.items():
+        assert out.startswith("✅"), f"{notebook} {name} in the notebook's context:\n{out}"
+    return ns

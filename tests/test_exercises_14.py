@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from notebook_runs import run_with_solutions
+from notebook_runs import solved
 from silly_answers import assert_silly_answers_turned_down
 
 from grad.exercises import Exercise, attention, define
@@ -170,11 +170,7 @@ def test_silly_answers_get_a_short_verdict(name, ex):
 @pytest.fixture(scope="module")
 def notebook():
     """The notebook's namespace after its lesson and every exercise, with the solutions."""
-    ns, verdicts = run_with_solutions("14_attention", attention)
-    assert len(verdicts) == 4
-    for name, out in verdicts.items():
-        assert out.startswith("✅"), f"{name} in the notebook's context:\n{out}"
-    return ns
+    return solved("14_attention", attention)
 
 
 def test_every_solution_passes_in_the_notebook(notebook):

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 from notebook_runs import CHECK, code_cells, in_notebooks_folder, run, run_lesson, \
-    run_with_solutions, with_solution
+    solved, with_solution
 
 NOTEBOOKS = ["05_more_ops", "06_neurons", "07_training", "08_classification"]
 _DONE: dict = {}
@@ -21,11 +21,7 @@ def _module(name: str):
 def _notebook_with_solutions(name: str) -> dict:
     """The notebook's namespace after its lesson and every exercise, with the solutions."""
     if name not in _DONE:
-        ns, verdicts = run_with_solutions(name, _module(name))
-        assert verdicts, name
-        for exercise, out in verdicts.items():
-            assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
-        _DONE[name] = ns
+        _DONE[name] = solved(name, _module(name))
     return _DONE[name]
 
 
@@ -87,7 +83,7 @@ def test_notebook_07_primer_exercises_pass_in_place_and_stubs_get_a_verdict():
     primer = [cell for cell in lesson if CHECK.search(cell)]
     assert [CHECK.search(c).group(1) for c in primer] == ["column_means", "predict_all",
                                                           "line_losses"]
-    stubs, solved = {"__name__": "__main__"}, {"__name__": "__main__"}
+    stubs, answered = {"__name__": "__main__"}, {"__name__": "__main__"}
     with in_notebooks_folder():
         for cell in lesson:
             if CHECK.search(cell):
@@ -96,8 +92,8 @@ def test_notebook_07_primer_exercises_pass_in_place_and_stubs_get_a_verdict():
                 assert out.startswith(f"❌ {exercise.title}: not yet."), out
                 assert exercise.hint_text not in out and exercise.code() not in out, out
                 code, _ = with_solution(cell, training)
-                assert run(code, solved).startswith("✅"), code
+                assert run(code, answered).startswith("✅"), code
             else:
                 run(cell, stubs)
-                run(cell, solved)
-    assert solved["nn_losses"] == stubs["nn_losses"]   # the lesson after the primer is unchanged
+                run(cell, answered)
+    assert answered["nn_losses"] == stubs["nn_losses"]   # the lesson after the primer is unchanged

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-from notebook_runs import run_with_solutions
+from notebook_runs import solved
 
 NOTEBOOKS = ["09_optimizers", "10_regularization", "11_tensors", "12_convolution"]
 _DONE: dict = {}
@@ -17,12 +17,7 @@ _DONE: dict = {}
 def _notebook_with_solutions(name: str) -> dict:
     """The notebook's namespace after its lesson and every exercise, with the solutions."""
     if name not in _DONE:
-        module = importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}")
-        ns, verdicts = run_with_solutions(name, module)
-        assert verdicts, name
-        for exercise, out in verdicts.items():
-            assert out.startswith("✅"), f"{name} {exercise} in the notebook's context:\n{out}"
-        _DONE[name] = ns
+        _DONE[name] = solved(name, importlib.import_module(f"grad.exercises.{name.split('_', 1)[1]}"))
     return _DONE[name]
 
 
