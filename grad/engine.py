@@ -424,12 +424,15 @@ def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],
     """weighted_sum for inputs that are Values already (a layer checks its inputs once
     for all of its neurons)."""
     if len(xs) != len(weights):
-        raise ValueError(f"expected {len(weights)} inputs (one per weight), got {len(xs)}")
+        n = len(weights)
+        raise ValueError(f"expected {n} input{'s' if n != 1 else ''} (one per weight), got {len(xs)}")
     try:
         data = bias.data
         for w, x in zip(weights, xs):
             data += w.data * x.data
     except (AttributeError, TypeError):  # a number among the weights or bias: lift, redo
+        if isinstance(bias, Value) and all(map(isinstance, weights, repeat(Value))):
+            raise  # nothing to lift: a Value's .data is not a number
         return _weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
     return _node(data, (*weights, *xs, bias), "w·x+b", _weighted_sum_rule)
 

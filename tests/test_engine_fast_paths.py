@@ -107,3 +107,12 @@ def test_a_layer_refuses_a_neuron_whose_weights_no_longer_match_its_inputs():
     layer.neurons[1].w.append(Value(1.0))
     with pytest.raises(ValueError, match="expected 3 inputs"):
         layer([1.0, 2.0])
+
+
+def test_a_value_whose_data_is_not_a_number_gets_a_short_type_error():
+    w = [Value(1.0), Value(2.0)]
+    w[0].data = None  # a learner's slip: nothing to lift, so no retry loop
+    with pytest.raises(TypeError):
+        weighted_sum(w, [1.0, 1.0], Value(0.0))
+    with pytest.raises(ValueError, match="expected 1 input \\(one per weight\\), got 2"):
+        weighted_sum([Value(1.0)], [1.0, 2.0], 0.0)

@@ -348,3 +348,9 @@ def test_max_pool_refuses_a_bool_tensor_as_pytorch_does():
     with pytest.raises(NotImplementedError, match="bool tensor"):
         F.max_pool2d(Tensor(np.ones((1, 1, 4, 4), dtype=bool)), 2)
     assert F.max_pool2d(Tensor(np.arange(16).reshape(1, 1, 4, 4)), 2).data.tolist() == [[[[5, 7], [13, 15]]]]
+
+
+def test_conv2d_refuses_a_bool_tensor_as_pytorch_does():
+    # a matrix product of bools is OR/AND, so the window sums would be silently lost
+    with pytest.raises(NotImplementedError, match="bool tensor"):
+        F.conv2d(Tensor(np.ones((1, 1, 3, 3), dtype=bool)), Tensor(np.ones((1, 1, 2, 2), dtype=bool)))

@@ -223,7 +223,8 @@ def test_the_widgets_package_imports_each_widget_only_when_asked():
                "from grad.widgets import TangentExplorer\n"
                "assert 'grad.widgets.attention' not in sys.modules\n"
                "assert all(getattr(w, name).__name__ == name for name in w.__all__)\n"
-               "assert set(w.__all__) <= set(dir(w))\n"
+               "assert set(w.__all__) <= set(dir(w)) and 'importlib' not in dir(w)\n"
+               "assert w.progress.LiveLoss is w.LiveLoss  # the modules are attributes too\n"
                "try:\n    w.NoSuchWidget\nexcept AttributeError as e:\n    assert 'NoSuchWidget' in str(e)\n"
                "else:\n    raise SystemExit('no AttributeError')\n")
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)

@@ -152,6 +152,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: Int
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
     _same_dtype("conv2d", lambda: _layer_hint(x, "Conv2d"), input=x, weight=weight, bias=bias)
+    if x.data.dtype == bool:  # as in PyTorch: a matrix product of bools would be OR/AND, not a sum
+        raise NotImplementedError("conv2d is not defined for a bool tensor (as in PyTorch); "
+                                  "convert it first, e.g. x.float()")
     o, c, kh, kw = weight.shape
     xp = _channels_last_padded(x.data, ph, pw)                       # N H W C
     if xp.shape[1] < kh or xp.shape[2] < kw:

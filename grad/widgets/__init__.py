@@ -26,7 +26,12 @@ _MODULES = {"AttentionExplorer": "attention", "BackpropStepper": "backprop",
 __all__ = sorted(_MODULES)
 
 
+_SUBMODULES = {*_MODULES.values(), "base", "_arrays"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:  # grad.widgets.progress, ...: the module itself
+        return importlib.import_module(f"grad.widgets.{name}")
     if name not in _MODULES:
         raise AttributeError(f"module 'grad.widgets' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"grad.widgets.{_MODULES[name]}"), name)
@@ -35,4 +40,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULES})
+    return sorted({*__all__, *_SUBMODULES})
