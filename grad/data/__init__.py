@@ -1,17 +1,20 @@
-"""Small text data sets shipped with the package, for the language-model lessons.
+"""Small data sets shipped with the package: text for the language-model lessons, and
+the 8x8 digits of the convolution lesson.
 
 Nothing is downloaded: the files live next to this module (see README.md here for their
 sources and licences).
 
-    from grad.data import load_names, load_text
+    from grad.data import load_digits, load_names, load_text
     names = load_names()          # 5163 first names: ['aaron', 'abbey', ...]
     text = load_text()            # the first 19 chapters of Pride and Prejudice
+    digits = load_digits()        # 1797 images of 8x8 pixels, their labels, a fixed split
 """
 from __future__ import annotations
 
 from importlib import resources
+from typing import NamedTuple
 
-__all__ = ["load_names", "load_text", "TEXTS"]
+__all__ = ["load_digits", "load_names", "load_text", "Digits", "TEXTS"]
 
 TEXTS = ("pride_and_prejudice",)
 """The names `load_text` accepts."""
@@ -38,3 +41,28 @@ def load_text(name: str = "pride_and_prejudice") -> str:
     if name not in TEXTS:
         raise ValueError(f"there is no text called {name!r}; the texts are {list(TEXTS)}")
     return _read(f"{name}.txt")
+
+
+class Digits(NamedTuple):
+    """The 8x8 digits: `images` (1797, 8, 8) floats, whole numbers from 0 (white) to 16
+    (black); `target` (1797,) the digit each image shows; `train` and `test` the indices
+    of a fixed split, 1437 and 360 images, each digit in about the same share in both."""
+    images: "numpy.ndarray"
+    target: "numpy.ndarray"
+    train: "numpy.ndarray"
+    test: "numpy.ndarray"
+
+
+def load_digits() -> Digits:
+    """The handwritten digits scikit-learn's `load_digits()` gives (the same images and
+    labels, in the same order), without scikit-learn.
+
+    The split is the one `train_test_split(..., test_size=0.2, random_state=0,
+    stratify=target)` drew, stored so that it cannot change: `images[d.train]` are the
+    training images in that function's order.
+    """
+    import numpy as np  # only this loader needs NumPy
+
+    with resources.files(__name__).joinpath("digits.npz").open("rb") as f, np.load(f) as npz:
+        return Digits(npz["images"].astype(np.float64), npz["target"].astype(np.int64),
+                      npz["train"].astype(np.int64), npz["test"].astype(np.int64))
