@@ -164,7 +164,9 @@ def cross_entropy(scores, labels, reduction: str = "mean"):
     `scores` is one example's class scores with an integer `labels`, or a batch: one row
     of class scores per example (a list of lists, or a 2-D array) with one label per
     example, as in PyTorch's `cross_entropy`. A label outside 0 .. classes-1 is an
-    IndexError, as in PyTorch. For a single example every reduction gives its loss.
+    IndexError, as in PyTorch. Every example counts: there is no `ignore_index` here
+    (grad.tensor.functional.cross_entropy has PyTorch's). For a single example every
+    reduction gives its loss.
     """
     _check_reduction(reduction)
     rows = list(scores) if _is_row(scores) else [scores]

@@ -165,10 +165,32 @@ def test_cross_entropy():
     assert gradcheck(lambda z: F.cross_entropy(z, 2), T(4))
     big = Tensor([[1000.0, 0.0, -1000.0]])
     assert F.cross_entropy(big, [1]).item() == pytest.approx(1000.0)
-    for labels, error in [([0, 1, 4, 0, 0], ValueError), ([0, 1], ValueError), ([0.5] * 5, TypeError),
-                          ([-1, 0, 0, 0, 0], ValueError)]:
+    for labels, error in [([0, 1, 4, 0, 0], IndexError), ([0, 1], ValueError), ([0.5] * 5, TypeError),
+                          ([-1, 0, 0, 0, 0], IndexError)]:  # out of range: IndexError, as in PyTorch
         with pytest.raises(error):
             F.cross_entropy(z, labels)
+
+
+def test_cross_entropy_leaves_out_labels_equal_to_ignore_index():
+    z = T(5, 4)
+    y = np.array([0, -100, 1, -100, 2])
+    kept = [0, 2, 4]
+    assert F.cross_entropy(z, y).item() == pytest.approx(F.cross_entropy(z.data[kept], y[kept]).item())
+    assert F.cross_entropy(z, y, reduction="sum").item() == pytest.approx(
+        F.cross_entropy(z.data[kept], y[kept], reduction="sum").item())
+    none = F.cross_entropy(z, y, reduction="none").data
+    assert none[1] == 0.0 and none[3] == 0.0 and none[0] > 0
+    assert gradcheck(lambda z: F.cross_entropy(z, y), z)
+    zz = Tensor(z.data.copy(), requires_grad=True)
+    F.cross_entropy(zz, y).backward()
+    assert not zz.grad[[1, 3]].any()            # the rows left out get no gradient
+    assert F.cross_entropy(z, [2, 0, 1, 1, 2], ignore_index=2).item() == pytest.approx(
+        F.cross_entropy(z.data[[1, 2, 3]], [0, 1, 1]).item())
+    assert np.isnan(F.cross_entropy(z, [-100] * 5).item())   # nothing counted: nan, as in PyTorch
+    with pytest.raises(IndexError, match="label -100 is out of range for 4 classes.*ignore_index=2"):
+        F.cross_entropy(z, [-100, 0, 0, 0, 0], ignore_index=2)
+    with pytest.raises(TypeError, match="ignore_index must be a whole number"):
+        F.cross_entropy(z, y, ignore_index=None)
 
 
 def test_sequential_flatten_and_modes():

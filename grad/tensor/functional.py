@@ -319,11 +319,18 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 
 # ---- losses ----------------------------------------------------------------------------------
-def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
+def cross_entropy(logits: Tensor, labels, reduction: str = "mean",
+                  ignore_index: int = -100) -> Tensor:
     """Softmax cross-entropy of integer class labels against raw scores, as PyTorch's:
     logits (N, C) with labels (N,); one example, logits (C,) with a 0-d label; or logits
     (N, C, d1, ...) with labels (N, d1, ...), one class per position. `reduction` 'mean'
-    (over every label), 'sum' or 'none' (one loss per label, in the labels' shape)."""
+    (over the labels counted), 'sum' or 'none' (one loss per label, in the labels' shape).
+    A label equal to `ignore_index` (-100 unless given, as in PyTorch) is not counted: its
+    loss is 0 and it adds no gradient; 'mean' of nothing counted is nan. Any other label
+    outside 0 .. C-1 is an IndexError."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be a whole number (a label to leave out), got "
+                        f"{type(ignore_index).__name__}: {ignore_index!r}")
     logits = _lift(logits)
     y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
     if y.dtype.kind not in "iu":
@@ -350,28 +357,35 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean") -> Tensor:
                          f"{wanted[0]} (PyTorch's layout: the classes on axis 1), got {y.shape}{last}")
     n_classes = z2.shape[1]
     y2 = y.reshape(-1)
-    if y2.size and (y2.min() < 0 or y2.max() >= n_classes):
-        bad = y2[(y2 < 0) | (y2 >= n_classes)][0]
-        raise ValueError(f"label {bad} is out of range for {n_classes} classes")
+    counted = y2 != ignore_index
+    outside = counted & ((y2 < 0) | (y2 >= n_classes))
+    if outside.any():
+        raise IndexError(f"cross_entropy: label {y2[outside][0]} is out of range for {n_classes} "
+                         f"classes (labels go from 0 to {n_classes - 1}; a label equal to "
+                         f"ignore_index={ignore_index} is left out)")
     with np.errstate(invalid="ignore"):  # a NaN or inf logit gives a NaN loss, as in PyTorch
         shifted = z2 - z2.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    losses = -log_probs[np.arange(len(y2)), y2]
+    y2 = np.where(counted, y2, 0)                 # any class will do where nothing is counted
+    losses = np.where(counted, -log_probs[np.arange(len(y2)), y2], 0.0)
     if reduction == "none":
         data = losses.reshape(y.shape if z.ndim > 1 else ())
     else:
         with np.errstate(invalid="ignore"):  # the mean of no losses is nan, as in PyTorch
-            data = losses.sum() / (len(y2) if reduction == "mean" else 1)
+            data = losses.sum() / (counted.sum() if reduction == "mean" else 1)
     return Tensor._result(np.asarray(data, dtype=z.dtype), (logits,), "cross_entropy",
-                          partial(_cross_entropy_rule, log_probs=log_probs, y=y2, reduction=reduction))
+                          partial(_cross_entropy_rule, log_probs=log_probs, y=y2,
+                                  counted=counted, reduction=reduction))
 
 
-def _cross_entropy_rule(out, log_probs, y, reduction):
+def _cross_entropy_rule(out, log_probs, y, counted, reduction):
     logits, = out._prev
-    g = np.exp(log_probs)                         # softmax
-    g[np.arange(len(y)), y] -= 1.0                # minus one-hot
+    # softmax minus one-hot, on the rows counted; a row left out passes back softmax x 0
+    # (0, or nan from a nan logit, as PyTorch's does)
+    g = np.exp(log_probs) * counted[:, None]
+    g[np.arange(len(y)), y] -= counted
     if reduction == "mean":
-        g *= out.grad / max(len(y), 1)
+        g *= out.grad / max(counted.sum(), 1)
     elif reduction == "sum":
         g *= out.grad
     else:

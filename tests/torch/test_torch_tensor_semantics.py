@@ -402,6 +402,23 @@ def test_cross_entropy_shapes_as_torch(logits_shape, labels_shape, reduction):
           lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(y), reduction=reduction), z)
 
 
+@pytest.mark.parametrize("ignore_index", [-100, 1, 5])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_ignore_index_as_torch(ignore_index, reduction):
+    """Labels left out, a NaN logit on a row left out and on a row counted, everything left
+    out, and out-of-range labels (IndexError in both)."""
+    rng = np.random.default_rng(5)
+    for shape, y in [((4, 3), [2, -100, 0, -100]), ((4, 3), [-100, 1, -100, 0]),
+                     ((2, 3, 2), [[1, -100], [-100, 2]]), ((3, 3), [-100, -100, -100]),
+                     ((3, 3), [5, 0, 1]), ((3, 3), [-1, 0, 1])]:
+        z = rng.normal(size=shape)
+        z[1, 0] = np.nan
+        y = np.array(y)
+        check(lambda z: F.cross_entropy(z, y, reduction=reduction, ignore_index=ignore_index),
+              lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(y), reduction=reduction,
+                                                          ignore_index=ignore_index), z)
+
+
 @pytest.mark.parametrize("shape", [(), (1,), (1, 1), (2,), (0,)])
 @pytest.mark.parametrize("value", [0.0, 1.0, np.nan])
 def test_bool_as_torch(shape, value):
