@@ -191,11 +191,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("update", help="make or update my-notebooks/ (the default)")
     sub.add_parser("status", help="which copies have a newer original")
-    sub.add_parser("lab", help="update, then open the course in JupyterLab (any further "
-                   "options, e.g. --no-browser or --ServerApp.port=8890, go to JupyterLab)")
+    lab_help = ("update, then open the course in JupyterLab (any further options, e.g. "
+                "--no-browser or --ServerApp.port=8890, go to JupyterLab)")
+    sub.add_parser("lab", help=lab_help, description=lab_help[0].upper() + lab_help[1:]
+                   + ". `jupyter lab --help` lists JupyterLab's own options.")
     reset = sub.add_parser("reset", help="make one lesson the original again (yours kept as a backup)")
     reset.add_argument("lesson", help="its number or name, e.g. 04")
     args, extra = parser.parse_known_args(argv)
+    if extra[:1] == ["--"]:  # "lab -- --no-browser": the separator is not an option for JupyterLab
+        extra = extra[1:]
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 

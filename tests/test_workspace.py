@@ -187,6 +187,12 @@ def test_lab_hands_further_options_to_jupyterlab(course, monkeypatch, capsys):
     monkeypatch.setattr(os, "chdir", lambda path: None)
     main(["lab", "--no-browser", "--ServerApp.port=8890"])
     assert launched["command"][-2:] == ["--no-browser", "--ServerApp.port=8890"]
+    launched.clear()
+    main(["lab", "--", "--no-browser"])  # a "--" separator is not handed on
+    assert launched["command"][-1] == "--no-browser" and "--" not in launched["command"]
+    with pytest.raises(SystemExit):
+        main(["lab", "--help"])
+    assert "jupyter lab --help" in capsys.readouterr().out  # says where JupyterLab's own are
     with pytest.raises(SystemExit):
         main(["status", "--no-browser"])  # only lab takes JupyterLab's options
     assert "unrecognized arguments: --no-browser" in capsys.readouterr().err
