@@ -93,7 +93,11 @@ class LiveRace:
         self.ax.set_ylabel(ylabel)
         self.ax.grid(alpha=0.3)
         self._draw()
-        self.fig.tight_layout()  # once: the layout does not change while the lines grow
+        # fixed margins (in inches, so any figsize keeps room for the labels): a computed
+        # layout would cost one more drawing of the figure
+        width, height = self.fig.get_size_inches()
+        self.fig.subplots_adjust(left=0.85 / width, right=1 - 0.15 / width,
+                                 bottom=0.6 / height, top=1 - 0.4 / height)
         try:
             from IPython import get_ipython
             from IPython.display import display
