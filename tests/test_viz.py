@@ -152,3 +152,34 @@ def test_a_highlighted_step_lights_its_operation_too():
     assert len(lit) == 1 and 'label="*"' in lit[0] and "penwidth=2.5" in lit[0]
     assert not any("#fde047" in line for line in op_lines(draw_dot(L, highlight=[a, e]).source))
     assert not any("#fde047" in line for line in op_lines(draw_dot(L, highlight=[e]).source))
+
+
+def test_course_style_margins_fixed_or_tight():
+    import matplotlib as mpl
+
+    from grad.viz import use_course_style
+    use_course_style(margins="fixed")
+    assert mpl.rcParams["axes.titley"] == 1.0
+    use_course_style()
+    assert mpl.rcParams["axes.titley"] == mpl.rcParamsDefault["axes.titley"]
+    with pytest.raises(ValueError, match="margins must be 'tight' or 'fixed'"):
+        use_course_style(margins="loose")
+
+
+def test_fixed_margins_show_figures_as_laid_out_in_a_notebook():
+    """In a kernel, 'fixed' shows the whole canvas (figsize x dpi) and 'tight' trims it."""
+    import base64
+    import struct
+
+    import nbformat
+    from nbclient import NotebookClient
+    draw = "fig, ax = plt.subplots(figsize=(4, 3)); ax.plot([1, 2])"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in [
+        f"import matplotlib.pyplot as plt\nfrom grad.viz import use_course_style\n"
+        f"use_course_style(margins='fixed')\n{draw}", f"use_course_style()\n{draw}"]]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    sizes = [struct.unpack(">II", base64.b64decode(out["data"]["image/png"])[16:24])
+             for cell in nb.cells for out in cell.outputs if "image/png" in out.get("data", {})]
+    assert sizes[0] == (400, 300)
+    assert sizes[1][0] < 400 and sizes[1][1] < 300
