@@ -63,3 +63,4 @@ clean:
 
 execute: setup
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(PY) scripts/tidy_outputs.py notebooks/*.ipynb
