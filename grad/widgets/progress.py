@@ -96,7 +96,7 @@ class LiveRace:
         # fixed margins (in inches, so any figsize keeps room for the labels): a computed
         # layout would cost one more drawing of the figure
         width, height = self.fig.get_size_inches()
-        self.fig.subplots_adjust(left=0.85 / width, right=1 - 0.15 / width,
+        self.fig.subplots_adjust(left=0.85 / width, right=1 - 0.3 / width,
                                  bottom=0.6 / height, top=1 - 0.4 / height)
         try:
             from IPython import get_ipython
