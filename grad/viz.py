@@ -1,6 +1,8 @@
 """Drawing computation graphs (Graphviz's `dot` language, laid out by grad._layout)."""
 from __future__ import annotations
 
+import math
+
 import os
 import re
 from collections import defaultdict
@@ -473,6 +475,19 @@ def _draw_summary(order: list, operands: dict, rankdir: str, colors: dict,
         dot.edge(names[a], names[b], label=f"×{count:,}" if count > 1 else None,
                  fontsize="11", fontname="Helvetica")
     return dot
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(value: float, position: object = None) -> str:
+    """A log-axis tick label such as 10⁻³, in plain text (`ax.xaxis.set_major_formatter(
+    power_of_ten)`): Matplotlib's own labels are typeset as formulas, which takes much
+    longer to draw. A tick that is not a power of ten is written as it is (0.5)."""
+    exponent = round(math.log10(value)) if value > 0 and math.isfinite(value) else None
+    if exponent is None or not math.isclose(value, 10.0 ** exponent):
+        return f"{value:g}"
+    return "10" + str(exponent).translate(_SUPERSCRIPTS)
 
 
 def use_course_style(margins: str = "tight") -> None:

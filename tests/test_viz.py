@@ -183,3 +183,10 @@ def test_fixed_margins_show_figures_as_laid_out_in_a_notebook():
              for cell in nb.cells for out in cell.outputs if "image/png" in out.get("data", {})]
     assert sizes[0] == (400, 300)
     assert sizes[1][0] < 400 and sizes[1][1] < 300
+
+
+def test_power_of_ten_labels_log_ticks_in_plain_text():
+    from grad.viz import power_of_ten
+    assert [power_of_ten(v) for v in (1e-3, 1.0, 10.0, 1e16)] == ["10⁻³", "10⁰", "10¹", "10¹⁶"]
+    assert [power_of_ten(v) for v in (0.5, 0.0, -1.0, float("nan"), float("inf"))] == \
+        ["0.5", "0", "-1", "nan", "inf"]  # anything else as it is, never an error
