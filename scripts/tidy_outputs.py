@@ -15,13 +15,14 @@ import nbformat
 
 
 def merge_streams(outputs: list) -> list:
-    """Adjacent stream outputs of the same stream (stdout or stderr) as one output."""
+    """Adjacent stream outputs of the same stream (stdout or stderr) as one output (a new
+    list; the outputs given are not changed)."""
     merged: list = []
     for out in outputs:
         last = merged[-1] if merged else None
         if (out.get("output_type") == "stream" and last is not None
                 and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
-            last["text"] = "".join(last["text"]) + "".join(out["text"])
+            merged[-1] = nbformat.from_dict({**last, "text": "".join(last["text"]) + "".join(out["text"])})
         else:
             merged.append(out)
     return merged

@@ -41,3 +41,9 @@ def test_no_timing_metadata_is_committed(path):
     nb = nbformat.read(path, as_version=4)
     timed = [i for i, cell in enumerate(nb.cells) if "execution" in cell.get("metadata", {})]
     assert not timed, f"cells {timed} keep execution timestamps"
+
+
+def test_merge_streams_leaves_the_outputs_it_was_given_alone():
+    outs = [stream("stdout", "a"), stream("stdout", "b")]
+    assert tidy_outputs.merge_streams(outs)[0]["text"] == "ab"
+    assert [o["text"] for o in outs] == ["a", "b"]

@@ -376,3 +376,14 @@ def test_conv2d_refuses_a_bool_tensor_as_pytorch_does():
     # a matrix product of bools is OR/AND, so the window sums would be silently lost
     with pytest.raises(NotImplementedError, match="bool tensor"):
         F.conv2d(Tensor(np.ones((1, 1, 3, 3), dtype=bool)), Tensor(np.ones((1, 1, 2, 2), dtype=bool)))
+
+
+def test_cross_entropy_with_no_classes_or_no_examples_and_huge_logits():
+    import warnings
+    with pytest.raises(IndexError):   # a label, but no class it could be (as PyTorch)
+        F.cross_entropy(Tensor(np.zeros((2, 0))), [0, 0])
+    assert np.isnan(F.cross_entropy(Tensor(np.zeros((0, 0))), np.zeros(0, int)).item())
+    assert np.isnan(F.cross_entropy(Tensor(np.zeros((2, 3, 0))), np.zeros((2, 0), int)).item())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no overflow warning from the shift by the largest logit
+        assert F.cross_entropy(Tensor([[1e308, -1e308]]), [0]).item() == 0.0

@@ -345,7 +345,9 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean",
     if z.ndim == 1:          # one example, one label
         wanted, z2 = ((),), z[None, :]
     elif z.ndim >= 2:        # the classes on axis 1, moved last and flattened with the rest
-        wanted, z2 = ((z.shape[:1] + z.shape[2:]),), z.transpose(0, *range(2, z.ndim), 1).reshape(-1, z.shape[1])
+        positions = z.shape[:1] + z.shape[2:]
+        wanted, z2 = (positions,), z.transpose(0, *range(2, z.ndim), 1).reshape(
+            int(np.prod(positions)), z.shape[1])   # sizes spelled out: -1 is ambiguous with 0 classes
     else:
         raise ValueError("cross_entropy needs logits with a class axis, got a 0-d tensor")
     if y.shape not in wanted:
@@ -363,8 +365,8 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean",
         raise IndexError(f"cross_entropy: label {y2[outside][0]} is out of range for {n_classes} "
                          f"classes (labels go from 0 to {n_classes - 1}; a label equal to "
                          f"ignore_index={ignore_index} is left out)")
-    with np.errstate(invalid="ignore"):  # a NaN or inf logit gives a NaN loss, as in PyTorch
-        shifted = z2 - z2.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN or inf logits: as in PyTorch
+        shifted = z2 - z2.max(axis=1, keepdims=True, initial=-np.inf)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     y2 = np.where(counted, y2, 0)                 # any class will do where nothing is counted
     losses = np.where(counted, -log_probs[np.arange(len(y2)), y2], 0.0)
