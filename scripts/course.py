@@ -33,7 +33,10 @@ PY = BIN / ("python.exe" if WINDOWS else "python")
 STAMP = VENV / ".grad-installed"
 LOG = VENV / "setup.log"
 NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-CHECK_IMPORTS = "import grad, numpy, matplotlib, ipywidgets, jupyterlab, notebook, nbval, hypothesis, micrograd"
+# The suite runs on up to 4 cores (pytest-xdist); each test file and each notebook stays
+# whole on one worker, so a notebook's cells run in order in one kernel.
+PARALLEL = ["-n", str(max(1, min(4, os.cpu_count() or 1))), "--dist", "loadscope"]
+CHECK_IMPORTS = "import grad, numpy, matplotlib, ipywidgets, jupyterlab, notebook, nbval, hypothesis, xdist, micrograd"
 
 
 def say(message: str) -> None:
@@ -244,7 +247,8 @@ def main(argv: list[str]) -> int:
         return run([str(PY), "-m", "pytest", "-q", "tests/test_nonroot.py", *rest],
                    env=dict(os.environ, GRAD_TEST_NONROOT="1"))
     paths = {"test": ["tests", "notebooks"], "test-unit": ["tests"], "test-notebooks": ["notebooks"]}[command]
-    return run([str(PY), "-m", "pytest", "-q", *paths, *(NBVAL if "notebooks" in paths else []), *rest])
+    return run([str(PY), "-m", "pytest", "-q", *PARALLEL, *paths,
+                *(NBVAL if "notebooks" in paths else []), *rest])
 
 
 if __name__ == "__main__":
