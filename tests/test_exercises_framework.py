@@ -336,16 +336,38 @@ def test_an_interruption_near_the_end_of_a_call_never_escapes():
 def test_a_real_interrupt_still_interrupts():
     if not hasattr(signal, "pthread_kill"):
         pytest.skip("needs signal.pthread_kill to send a real SIGINT")
-    main = threading.main_thread().ident
-    timer = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+    main, spinning = threading.main_thread().ident, threading.Event()
+
+    def spin():
+        spinning.set()
+        while True:
+            pass
+
+    def interrupt_once_spinning():   # as Kernel -> Interrupt does, however late the start
+        spinning.wait(GUARD)
+        signal.pthread_kill(main, signal.SIGINT)
+
     with hard_deadline():
-        timer.start()
+        threading.Thread(target=interrupt_once_spinning, daemon=True).start()
         with pytest.raises(KeyboardInterrupt):
-            run(_spin, limit=20)
+            run(spin, limit=GUARD + 5)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     threading.Timer(0.1, signal.pthread_kill, (main, signal.SIGINT)).start()
     with hard_deadline(), pytest.raises(KeyboardInterrupt):   # and after the check, as usual
         time.sleep(10)
+
+
+def test_an_interrupt_while_a_check_starts_leaves_no_handler_behind(monkeypatch):
+    def interrupted_start(thread):   # Kernel -> Interrupt just as the watchdog starts
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_start)
+    with pytest.raises(KeyboardInterrupt):
+        with Session(5.0):
+            pass
+    monkeypatch.undo()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert run(lambda: 6 * 7) == 42      # and the next check works as usual
 
 
 def test_without_the_main_thread_there_is_no_limit_but_no_crash():

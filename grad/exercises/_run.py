@@ -136,20 +136,29 @@ class Session:
         if self._outer is not None:
             return self._outer
         self._stdout = sys.stdout
-        if threading.current_thread() is threading.main_thread():
-            try:
-                previous = signal.signal(signal.SIGINT, self._on_sigint)
-                # None: a handler set outside Python; Python's own is the best stand-in
-                self._previous = signal.default_int_handler if previous is None else previous
-                self.watched = True
-            except (ValueError, OSError):    # not the main interpreter: no time limit
-                self.watched = False
-        if self.watched:
-            self._thread = threading.Thread(target=self._watch, name="exercise-watchdog",
-                                            daemon=True)
-            self._thread.start()
+        try:
+            self._start_watching()
+        except BaseException:                # a real interrupt while starting: undo it all
+            self.__exit__()
+            raise
         _local.session = self
         return self
+
+    def _start_watching(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return                           # signals reach the main thread only: no limit
+        previous = signal.getsignal(signal.SIGINT)
+        # None: a handler set outside Python; Python's own is the best stand-in
+        self._previous = signal.default_int_handler if previous is None else previous
+        self.watched = True                  # (first: __exit__ then restores `previous`)
+        try:
+            signal.signal(signal.SIGINT, self._on_sigint)
+        except (ValueError, OSError):        # not the main interpreter: no time limit
+            self.watched = False
+            return
+        self._thread = threading.Thread(target=self._watch, name="exercise-watchdog",
+                                        daemon=True)
+        self._thread.start()
 
     def __exit__(self, *exc: Any) -> None:
         if self._outer is not None:
@@ -161,7 +170,7 @@ class Session:
             return
         self._stop.set()
         try:
-            if self._thread is not None:
+            if self._thread is not None and self._thread.is_alive():
                 self._thread.join()
             # An interruption sent just before the last call returned is still on its way:
             # let it arrive here, where the handler quietly absorbs it.
