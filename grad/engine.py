@@ -368,7 +368,7 @@ def _weighted_sum_rule(out: Value) -> None:
     operands = out._prev  # (w0, ..., w[n-1], x0, ..., x[n-1], b)
     n = len(operands) // 2
     g = out.grad
-    for w, x in zip(operands[:n], operands[n:-1]):
+    for w, x in zip(operands, operands[n:-1]):  # zip stops after the n weights
         w.grad += x.data * g
         x.grad += w.data * g
     operands[-1].grad += g
