@@ -333,7 +333,16 @@ def test_an_interruption_near_the_end_of_a_call_never_escapes():
         time.sleep(0.2)         # a leaked interruption would surface here
 
 
-def test_a_real_interrupt_still_interrupts():
+@pytest.fixture
+def python_handles_sigint():
+    """Python's own SIGINT handler, as in a kernel: a process started in the background
+    (a CI job, for instance) inherits SIGINT ignored, and the checks then ignore it too."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_real_interrupt_still_interrupts(python_handles_sigint):
     if not hasattr(signal, "pthread_kill"):
         pytest.skip("needs signal.pthread_kill to send a real SIGINT")
     main, spinning = threading.main_thread().ident, threading.Event()
@@ -357,7 +366,8 @@ def test_a_real_interrupt_still_interrupts():
         time.sleep(10)
 
 
-def test_an_interrupt_while_a_check_starts_leaves_no_handler_behind(monkeypatch):
+def test_an_interrupt_while_a_check_starts_leaves_no_handler_behind(monkeypatch,
+                                                                     python_handles_sigint):
     def interrupted_start(thread):   # Kernel -> Interrupt just as the watchdog starts
         raise KeyboardInterrupt
 
