@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-
 import os
 import re
 from collections import defaultdict
@@ -14,7 +13,7 @@ import graphviz
 from grad import _layout
 from grad._layout import (INSTALL_GRAPHVIZ, GraphvizNotFound, LayoutError,  # noqa: F401
                           LayoutTimeout, layout_engine)
-from grad.engine import Value
+from grad.engine import Value, _short
 
 # Graphs up to this size (see graph_size) lay out in a few seconds at most; bigger ones can take
 # minutes, so draw_dot refuses them.
@@ -484,8 +483,12 @@ def power_of_ten(value: float, position: object = None) -> str:
     """A log-axis tick label such as 10⁻³, in plain text (`ax.xaxis.set_major_formatter(
     power_of_ten)`): Matplotlib's own labels are typeset as formulas, which takes much
     longer to draw. A tick that is not a power of ten is written as it is (0.5)."""
+    try:
+        value = float(value)             # a NumPy float32 too, whose 1e-3 is not 0.001 exactly
+    except (OverflowError, TypeError, ValueError):
+        return _short(value)             # 10**400, as 1e+400
     exponent = round(math.log10(value)) if value > 0 and math.isfinite(value) else None
-    if exponent is None or not math.isclose(value, 10.0 ** exponent):
+    if exponent is None or not math.isclose(value, 10.0 ** exponent, rel_tol=1e-6):
         return f"{value:g}"
     return "10" + str(exponent).translate(_SUPERSCRIPTS)
 

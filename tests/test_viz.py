@@ -2,6 +2,7 @@
 import re
 
 import graphviz
+import numpy as np
 import pytest
 
 from grad import Value, _layout, draw_dot
@@ -190,3 +191,4 @@ def test_power_of_ten_labels_log_ticks_in_plain_text():
     assert [power_of_ten(v) for v in (1e-3, 1.0, 10.0, 1e16)] == ["10⁻³", "10⁰", "10¹", "10¹⁶"]
     assert [power_of_ten(v) for v in (0.5, 0.0, -1.0, float("nan"), float("inf"))] == \
         ["0.5", "0", "-1", "nan", "inf"]  # anything else as it is, never an error
+    assert power_of_ten(np.float32(1e-3)) == "10⁻³" and power_of_ten(10 ** 400) == "1e+400"
