@@ -247,7 +247,9 @@ def main(argv: list[str]) -> int:
         return run([str(PY), "-m", "pytest", "-q", "tests/test_nonroot.py", *rest],
                    env=dict(os.environ, GRAD_TEST_NONROOT="1"))
     paths = {"test": ["tests", "notebooks"], "test-unit": ["tests"], "test-notebooks": ["notebooks"]}[command]
-    return run([str(PY), "-m", "pytest", "-q", *PARALLEL, *paths,
+    # a debugger needs one process; `-n` chooses the workers itself
+    own = any(a in ("--pdb", "--trace") or a.startswith("-n") or a == "--numprocesses" for a in rest)
+    return run([str(PY), "-m", "pytest", "-q", *([] if own else PARALLEL), *paths,
                 *(NBVAL if "notebooks" in paths else []), *rest])
 
 

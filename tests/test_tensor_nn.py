@@ -387,3 +387,11 @@ def test_cross_entropy_with_no_classes_or_no_examples_and_huge_logits():
     with warnings.catch_warnings():
         warnings.simplefilter("error")   # no overflow warning from the shift by the largest logit
         assert F.cross_entropy(Tensor([[1e308, -1e308]]), [0]).item() == 0.0
+        # no classes, every label left out: nothing counted (nan, 0, zeros), as in PyTorch
+        empty = Tensor(np.zeros((2, 0)), requires_grad=True)
+        assert np.isnan(F.cross_entropy(empty, [-100, -100]).item())
+        assert F.cross_entropy(empty, [-100, -100], reduction="sum").item() == 0.0
+        none = F.cross_entropy(empty, [-100, -100], reduction="none")
+        assert none.data.tolist() == [0.0, 0.0]
+        none.sum().backward()
+        assert empty.grad.shape == (2, 0)

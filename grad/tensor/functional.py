@@ -365,11 +365,13 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean",
         raise IndexError(f"cross_entropy: label {y2[outside][0]} is out of range for {n_classes} "
                          f"classes (labels go from 0 to {n_classes - 1}; a label equal to "
                          f"ignore_index={ignore_index} is left out)")
-    with np.errstate(invalid="ignore", over="ignore"):  # NaN or inf logits: as in PyTorch
+    # NaN or inf logits: as in PyTorch; no classes at all: log(0), on rows never counted
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         shifted = z2 - z2.max(axis=1, keepdims=True, initial=-np.inf)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    y2 = np.where(counted, y2, 0)                 # any class will do where nothing is counted
-    losses = np.where(counted, -log_probs[np.arange(len(y2)), y2], 0.0)
+    rows = np.flatnonzero(counted)                # the examples whose label is counted
+    losses = np.zeros(len(y2), dtype=log_probs.dtype)
+    losses[rows] = -log_probs[rows, y2[rows]]
     if reduction == "none":
         data = losses.reshape(y.shape if z.ndim > 1 else ())
     else:
@@ -377,15 +379,15 @@ def cross_entropy(logits: Tensor, labels, reduction: str = "mean",
             data = losses.sum() / (counted.sum() if reduction == "mean" else 1)
     return Tensor._result(np.asarray(data, dtype=z.dtype), (logits,), "cross_entropy",
                           partial(_cross_entropy_rule, log_probs=log_probs, y=y2,
-                                  counted=counted, reduction=reduction))
+                                  counted=counted, rows=rows, reduction=reduction))
 
 
-def _cross_entropy_rule(out, log_probs, y, counted, reduction):
+def _cross_entropy_rule(out, log_probs, y, counted, rows, reduction):
     logits, = out._prev
     # softmax minus one-hot, on the rows counted; a row left out passes back softmax x 0
     # (0, or nan from a nan logit, as PyTorch's does)
     g = np.exp(log_probs) * counted[:, None]
-    g[np.arange(len(y)), y] -= counted
+    g[rows, y[rows]] -= 1
     if reduction == "mean":
         g *= out.grad / max(counted.sum(), 1)
     elif reduction == "sum":
