@@ -99,6 +99,18 @@ def _pow_slope(base: float, exponent: float) -> float:
     return 0.0 if exponent == 0 else exponent * _ieee_pow(base, exponent - 1)
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # the same number, written so that exp cannot overflow for very negative x
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    # `< 0`, not `> 0`: a NaN fails every comparison, and must come out as NaN
+    return 0.0 if x < 0 else x
+
+
 class Value:
     """A scalar that records the operations that produced it, so gradients can flow back.
 
@@ -206,17 +218,10 @@ class Value:
         return _node(math.tanh(self.data), (self,), "tanh", _tanh_rule)
 
     def sigmoid(self) -> Value:
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # the same number, written so that exp cannot overflow for very negative x
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, (self,), "sigmoid", _sigmoid_rule)
+        return _node(_sigmoid(self.data), (self,), "sigmoid", _sigmoid_rule)
 
     def relu(self) -> Value:
-        # `< 0`, not `> 0`: a NaN fails every comparison, and must come out as NaN
-        return _node(0.0 if self.data < 0 else self.data, (self,), "ReLU", _relu_rule)
+        return _node(_relu(self.data), (self,), "ReLU", _relu_rule)
 
     # ---- backpropagation -----------------------------------------------------------------
     def backward(self) -> None:
@@ -365,13 +370,43 @@ def _relu_rule(out: Value) -> None:
 
 
 def _weighted_sum_rule(out: Value) -> None:
-    operands = out._prev  # (w0, ..., w[n-1], x0, ..., x[n-1], b)
-    n = len(operands) // 2
-    g = out.grad
+    _spread(out._prev, out.grad)
+
+
+# A neuron node applies its activation itself; its rule first multiplies out.grad by the
+# activation's slope (written with the output, as in the rules above), then spreads it.
+def _relu_neuron_rule(out: Value) -> None:
+    if not out.data <= 0:  # where relu passed w·x+b on (a NaN too, as in PyTorch)
+        _spread(out._prev, out.grad)
+    # elsewhere the slope is 0 and w·x+b was finite (see _weighted_sum): every operand
+    # would receive exactly 0, so there is nothing to add
+
+
+def _tanh_neuron_rule(out: Value) -> None:
+    _spread(out._prev, (1.0 - out.data ** 2) * out.grad)
+
+
+def _sigmoid_neuron_rule(out: Value) -> None:
+    _spread(out._prev, out.data * (1.0 - out.data) * out.grad)
+
+
+def _spread(operands: tuple, g: float) -> None:
+    """The chain rule of w·x+b, given g = d(result)/d(w·x+b): each w_i gets x_i * g,
+    each x_i gets w_i * g, and b gets g."""
+    n = len(operands) // 2  # operands: (w0, ..., w[n-1], x0, ..., x[n-1], b)
     for w, x in zip(operands, operands[n:-1]):  # zip stops after the n weights
         w.grad += x.data * g
         x.grad += w.data * g
     operands[-1].grad += g
+
+
+# A neuron's activation -> its node's op, the function applied to w·x+b, and the rule.
+_NEURON_OPS: dict[str, tuple[str, Callable[[float], float] | None, Rule]] = {
+    "linear": ("w·x+b", None, _weighted_sum_rule),
+    "relu": ("ReLU(w·x+b)", _relu, _relu_neuron_rule),
+    "tanh": ("tanh(w·x+b)", math.tanh, _tanh_neuron_rule),
+    "sigmoid": ("sigmoid(w·x+b)", _sigmoid, _sigmoid_neuron_rule),
+}
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -406,21 +441,25 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Number],
-                 bias: Value | Number) -> Value:
-    """bias + w0*x0 + w1*x1 + ... as a single node: a neuron's pre-activation.
+                 bias: Value | Number, activation: str = "linear") -> Value:
+    """bias + w0*x0 + w1*x1 + ... as a single node: a neuron's pre-activation, or with
+    `activation` ('relu', 'tanh' or 'sigmoid') the neuron's output, act(w·x+b).
 
-    The same numbers as chaining `*` and `+` (summed in the same order), with one node
-    instead of 2n: a smaller graph is what makes training fast. Weights, inputs and bias
-    are Values or plain numbers (which become constants).
+    The same numbers as chaining `*` and `+` (summed in the same order), then calling the
+    activation's method: one node instead of 2n, plus one for the activation. A smaller
+    graph is what makes training fast. Weights, inputs and bias are Values or plain numbers (which become
+    constants).
     """
+    if not isinstance(activation, str) or activation not in _NEURON_OPS:
+        raise ValueError(f"activation must be one of {tuple(_NEURON_OPS)}, got {activation!r}")
     xs = inputs  # numbers among them become constants:
     if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
         xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
-    return _weighted_sum(weights, xs, bias)
+    return _weighted_sum(weights, xs, bias, activation)
 
 
 def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],
-                  bias: Value | Number) -> Value:
+                  bias: Value | Number, activation: str = "linear") -> Value:
     """weighted_sum for inputs that are Values already (a layer checks its inputs once
     for all of its neurons)."""
     if len(xs) != len(weights):
@@ -433,8 +472,15 @@ def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],
     except (AttributeError, TypeError):  # a number among the weights or bias: lift, redo
         if isinstance(bias, Value) and all(map(isinstance, weights, repeat(Value))):
             raise  # nothing to lift: a Value's .data is not a number
-        return _weighted_sum([_lift(w) for w in weights], xs, _lift(bias))
-    return _node(data, (*weights, *xs, bias), "w·x+b", _weighted_sum_rule)
+        return _weighted_sum([_lift(w) for w in weights], xs, _lift(bias), activation)
+    op, function, rule = _NEURON_OPS[activation]
+    if function is None:
+        return _node(data, (*weights, *xs, bias), op, rule)
+    if data == -math.inf and function is _relu:
+        # the fused rule sends nothing back through relu's zero slope; where an operand
+        # is infinite, 0 x inf must give NaN (as in PyTorch): keep w·x+b and ReLU apart
+        return _node(data, (*weights, *xs, bias), "w·x+b", _weighted_sum_rule).relu()
+    return _node(function(data), (*weights, *xs, bias), op, rule)
 
 
 # ---- pickling and deep-copying support (see Value.__reduce__) ----------------------------

@@ -200,6 +200,7 @@ class IncompatibleKeys(NamedTuple):
 
 class Neuron(Module):
     """act(w · x + b): `nin` weights drawn with `random` (U(-1, 1) by default), bias 0.
+    One node computes it all (`grad.weighted_sum` with the activation).
 
     `nonlin=False` makes it linear (micrograd's flag); `activation` picks the
     non-linearity: 'relu' (default), 'tanh', 'sigmoid' or 'linear'. `init` picks the
@@ -223,10 +224,7 @@ class Neuron(Module):
     def __call__(self, x: Inputs) -> Value:
         if not isinstance(x, list):
             x = _as_inputs(x, len(self.w))
-        return self._activate(weighted_sum(self.w, x, self.b))  # checks and converts x
-
-    def _activate(self, act: Value) -> Value:
-        return act if self.activation == "linear" else getattr(act, self.activation)()
+        return weighted_sum(self.w, x, self.b, self.activation)  # checks and converts x
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
@@ -247,7 +245,7 @@ class Layer(Module):
 
     def __call__(self, x: Inputs) -> Union[Value, list[Value]]:
         xs = _as_inputs(x, self.nin)  # checked once, shared by every neuron
-        out = [n._activate(_weighted_sum(n.w, xs, n.b)) for n in self.neurons]
+        out = [_weighted_sum(n.w, xs, n.b, n.activation) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:

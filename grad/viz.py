@@ -457,7 +457,7 @@ def _draw_summary(order: list, operands: dict, rankdir: str, colors: dict,
             if extra == "shared":
                 title += ", each used more than once"
             elif isinstance(op, tuple) and extra > 1:
-                title += f", each used {extra}×"
+                title += f", each used {extra:,}×"
         fields = [title]
         for what, attr in (("data", "data"), ("grad", "grad")):
             if what == "grad" and not show_grad:

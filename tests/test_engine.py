@@ -3,6 +3,7 @@ import copy
 import gc
 import math
 import pickle
+import random
 
 import pytest
 from hypothesis import assume, given
@@ -114,6 +115,39 @@ def test_weighted_sum_matches_chained_ops(ws, b):
     chained.backward()
     assert fused.data == chained.data  # same order of additions: the same float
     assert [v.grad for v in w_vals + x_vals + [b_val]] == [v.grad for v in w2 + x2 + [b2]]
+
+
+EDGES = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1e300, -1e300, 2.0, -3.0]
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid"])
+def test_a_neuron_node_gives_the_numbers_of_the_sum_then_the_activation(act):
+    """act(w·x+b) as one node: the same data and gradients, bit for bit, as weighted_sum
+    followed by the activation's method (two nodes), on finite and special numbers."""
+    cases = [(w, x, b) for w in EDGES for x in EDGES for b in (0.5, -math.inf)]
+    cases += [(random.Random(i).uniform(-3, 3), random.Random(-i).uniform(-3, 3), 0.1)
+              for i in range(50)]
+    for w0, x0, b0 in cases:
+        results = []
+        for fused in (True, False):
+            ws, xs, b = [Value(w0), Value(-0.5)], [Value(x0), Value(1.5)], Value(b0)
+            out = (weighted_sum(ws, xs, b, activation=act) if fused
+                   else getattr(weighted_sum(ws, xs, b), act)())
+            (out * 3.0).backward()
+            results.append([out.data] + [v.grad for v in ws + xs + [b]])
+        same = all(p == q or (math.isnan(p) and math.isnan(q)) for p, q in zip(*results))
+        assert same, (act, w0, x0, b0, results)
+
+
+def test_a_neuron_node_names_its_activation_and_refuses_an_unknown_one():
+    ws, xs = [Value(1.0), Value(2.0)], [Value(3.0), Value(-4.0)]
+    assert weighted_sum(ws, xs, 0.5)._op == "w·x+b"
+    assert weighted_sum(ws, xs, 0.5, activation="linear")._op == "w·x+b"
+    assert weighted_sum(ws, xs, 0.5, activation="tanh")._op == "tanh(w·x+b)"
+    assert weighted_sum(ws, xs, 0.5, activation="relu").data == 0.0  # 3 - 8 + 0.5 < 0
+    for bad in ("ReLU", "softmax", None, ["relu"]):
+        with pytest.raises(ValueError, match="activation must be one of"):
+            weighted_sum(ws, xs, 0.5, activation=bad)
 
 
 def test_weighted_sum_needs_matching_lengths():

@@ -22,7 +22,7 @@ def test_lecture_network_with_tanh():
     hidden = model.layers[0]([2.0, 3.0, -1.0])
     assert len(hidden) == 4 and all(-1 < h.data < 1 for h in hidden)
     tanh_out = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")([2.0, 3.0, -1.0])
-    assert tanh_out._op == "tanh"
+    assert tanh_out._op == "tanh(w·x+b)"  # the activation is part of the neuron's node
 
 
 def test_layer_returns_a_list_or_a_single_value():

@@ -94,7 +94,7 @@ def test_the_size_rule_decides_graphs_from_10_to_100000_nodes():
     results = run_guarded(GRAPHS + '''
 cases = [("chain", chain, n) for n in (10, 100, 749, 750, 1000, 10_000, 50_000)]
 cases += [("reuse", reuse, k) for k in (10, 37, 38, 100, 1000, 20_000)]
-cases += [("mlp", mlp_loss, p) for p in (1, 3, 4, 50, 750)]
+cases += [("mlp", mlp_loss, p) for p in (1, 3, 4, 50, 1500)]
 cases += [("random", random_dag, n) for n in (50, 100, 100_000)]
 for name, make, n in cases:
     decisions = []
@@ -111,7 +111,7 @@ for name, make, n in cases:
 ''')
     by_case = {r["case"]: r for r in results}
     assert by_case["chain 50000"]["boxes"] == 50_001  # 100,001 boxes and ovals
-    assert by_case["mlp 750"]["boxes"] + by_case["mlp 750"]["ops"] > 100_000
+    assert by_case["mlp 1500"]["boxes"] + by_case["mlp 1500"]["ops"] > 100_000
     assert by_case["random 100000"]["boxes"] == 100_004
     for r in results:
         assert (r["message"] == "drawn") == (r["size"] <= MAX_LAYOUT_SIZE), r["case"]
@@ -151,7 +151,7 @@ def distinct_ops(n):
     return x
 
 for name, root in [("chain", chain(100_000)), ("alternating", alternating(100_000)),
-                   ("distinct ops", distinct_ops(50_000)), ("mlp", mlp_loss(750)),
+                   ("distinct ops", distinct_ops(50_000)), ("mlp", mlp_loss(1500)),
                    ("reuse", reuse(50_000)), ("random", random_dag(100_000))]:
     graph = draw_dot(root, summary=True)
     svg = graph.pipe(format="svg", encoding="utf-8")
@@ -170,9 +170,10 @@ for name, root in [("chain", chain(100_000)), ("alternating", alternating(100_00
     assert "50,000 × tanh" in by_case["alternating"] and "50,000 × +" in by_case["alternating"]
     assert "computed values" in by_case["distinct ops"]  # grouped by depth alone
     mlp = by_case["mlp"]
-    # one box per layer's step: 16 neurons x 750 points, each weight used by every point
-    assert "12,000 × w·x+b" in mlp and "12,000 × ReLU" in mlp and "750 × w·x+b" in mlp
-    assert "each used 750×" in mlp and "749 × +" in mlp and "(the output)" in mlp
+    # the two hidden layers' neurons are one run of the same op, 2 x 16 neurons x 1500
+    # points (the second layer reads the first: a loop), each weight used by every point
+    assert "48,000 × ReLU(w·x+b)" in mlp and 'label="×384,000"' in mlp and "1,500 × w·x+b" in mlp
+    assert "each used 1,500×" in mlp and "1,499 × +" in mlp and "(the output)" in mlp
 
 
 def test_a_summary_of_a_small_graph_keeps_its_labels():

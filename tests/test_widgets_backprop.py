@@ -147,6 +147,10 @@ def every_op():
     d = (a * b + c) ** 2 / a - b.exp()
     e = (-d).sigmoid() + (a ** c).log() - (d * 0.3).tanh()
     f = weighted_sum([a, b], [c, d], e).relu() + (a // c) + b.relu() + 3
+    # neuron nodes, each activation applied inside its weighted sum (a ReLU alive and dead)
+    f = (f + weighted_sum([a, c], [b, e], d, activation="tanh")
+         + weighted_sum([b], [c], a, activation="sigmoid")
+         + weighted_sum([a], [c], b, activation="relu") + weighted_sum([b], [c], b, activation="relu"))
     f.label = "f"
     return f
 
@@ -155,7 +159,7 @@ def test_every_package_op_is_explained_and_agrees_with_its_backward():
     w = check_last_step_is_backward(every_op)
     ops = {v._op for v in w.steps}
     assert {"+", "-", "*", "/", "**2", "**", "neg", "exp", "log", "tanh", "sigmoid",
-            "ReLU", "w·x+b", "//"} <= ops
+            "ReLU", "w·x+b", "//", "tanh(w·x+b)", "sigmoid(w·x+b)", "ReLU(w·x+b)"} <= ops
     for k in range(len(w.steps) + 1):
         text = w.describe(k)
         assert "⚠" not in text and "not known" not in text, text

@@ -47,6 +47,15 @@ def _op_name(op: str) -> str:
     return op or "?"
 
 
+def _neuron_activation(op: str) -> Optional[str]:
+    """'' for a weighted-sum node (op 'w·x+b'), 'tanh' for 'tanh(w·x+b)', ...; None otherwise."""
+    if op == "w·x+b":
+        return ""
+    if op.endswith("(w·x+b)"):
+        return op[:-len("(w·x+b)")]
+    return None
+
+
 def fit_width(svg: str) -> str:
     """The SVG drawing scaled to the width it is shown in, never above its natural size.
 
@@ -226,22 +235,37 @@ class BackpropStepper(Explorer):
                 return [Contribution(a, formula, value)]
         if op == "//":
             return [Contribution(p, "0", 0.0) for p in ops]
-        if op == "w·x+b" and len(ops) % 2 == 1:
+        act = _neuron_activation(op)
+        slope = self._activation_slope(act, node) if act is not None else None
+        if slope is not None and len(ops) % 2 == 1:  # w·x+b, or act(w·x+b): one neuron
             n = len(ops) // 2
             ws, xs, b = ops[:n], ops[n:-1], ops[-1]
-            return ([Contribution(w, N(x), x.data) for w, x in zip(ws, xs)]
-                    + [Contribution(x, N(w), w.data) for w, x in zip(ws, xs)]
-                    + [Contribution(b, "1", 1.0)])
+            s_formula, s = slope
+            times = (lambda f: f) if not act else (lambda f: f"{f} × ({s_formula})")
+            return ([Contribution(w, times(N(x)), x.data * s) for w, x in zip(ws, xs)]
+                    + [Contribution(x, times(N(w)), w.data * s) for w, x in zip(ws, xs)]
+                    + [Contribution(b, s_formula, s)])
         return [Contribution(p, "?", None) for p in ops]
+
+    def _activation_slope(self, act: str, node: Any) -> Optional[tuple[str, float]]:
+        """d act(z)/dz for a neuron node's activation, written with the node's output."""
+        o, out = self.name(node), node.data
+        return {"": ("1", 1.0),
+                "tanh": (f"1 − {o}²", 1.0 - out ** 2),
+                "sigmoid": (f"{o} × (1 − {o})", out * (1.0 - out)),
+                "ReLU": (f"1 if {o} > 0 else 0", 1.0 if out > 0 else 0.0)}.get(act)
 
     def _equation(self, node: Any) -> str:
         """The forward computation of `node`, e.g. 'n = x1w1x2w2 + b'."""
         op = _op_name(getattr(node, "_op", ""))
         names = [self.name(p) for p in node._prev]
-        if op == "w·x+b":
+        act = _neuron_activation(op)
+        if act is not None:
             n = len(names) // 2
             terms = [f"{w}·{x}" for w, x in zip(names[:n], names[n:-1])] + [names[-1]]
             rhs = " + ".join(terms)
+            if act:
+                rhs = f"{act}({rhs})"
         elif len(names) == 2 and not op[:1].isalpha():
             rhs = f"{names[0]} {op} {names[1]}"
         elif len(names) == 1 and op.startswith("**"):

@@ -156,6 +156,25 @@ def test_a_neuron_on_nan_and_inf_matches_torch():
         assert all(map(close, got, want)), (x0, x1, got, want)
 
 
+def test_neuron_nodes_on_nan_and_inf_match_torch():
+    """Each activation applied inside its weighted-sum node (grad.nn's neurons), on
+    weights and inputs that make w·x+b nan, +-inf, 0, negative and positive."""
+    special = [nan, inf, -inf, 0.0, 1.0, -1.0]
+    for act in ("relu", "tanh", "sigmoid"):
+        for w0, x0 in itertools.product(special, repeat=2):
+            ws, xs, b = [Value(w0), Value(0.5)], [Value(x0), Value(-2.0)], Value(0.25)
+            out = weighted_sum(ws, xs, b, activation=act)
+            out.backward()
+            wt = torch.tensor([w0, 0.5], requires_grad=True)
+            xt = torch.tensor([x0, -2.0], requires_grad=True)
+            bt = torch.tensor(0.25, requires_grad=True)
+            ref = getattr(torch, act)(bt + (wt * xt).sum())
+            ref.backward()
+            got = [out.data] + [v.grad for v in ws + xs + [b]]
+            want = [ref.item()] + wt.grad.tolist() + xt.grad.tolist() + [bt.grad.item()]
+            assert all(map(close, got, want)), (act, w0, x0, got, want)
+
+
 # ---- losses with NaN and infinities -----------------------------------------------------
 LOSS_INPUTS = [nan, inf, -inf, 0.0, -3.0, 2.0, 800.0, -800.0]
 
