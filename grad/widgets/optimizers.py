@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocato
 
 from grad import optim
 from grad.engine import Value
+from grad.viz import power_of_ten
 from grad.widgets.base import (BLACK, BLUE, BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, TEXT_RED,
                                YELLOW, DivergenceMarker, Explorer, FastFigure, fixed_axis_titles,
                                grid_lines, place_grid)
@@ -171,10 +172,6 @@ def _in_range(value: object, name: str, low: float, high: float) -> float:
                          f"got {value!r}")
     return float(value)
 
-
-def _log_label(v: float, _=None) -> str:
-    """A log-axis tick as plain text (1e-8, 0.1, 10): far quicker to draw than 10⁻⁸."""
-    return f"{v:g}" if 1e-3 <= v < 1e4 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
 
 
 class OptimizerExplorer(Explorer):
@@ -463,7 +460,7 @@ class OptimizerExplorer(Explorer):
         ax.set_ylim(1e-3, 1.0)
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
-        ax.yaxis.set_major_formatter(FuncFormatter(_log_label))
+        ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         fixed_axis_titles(ax, "step", "loss − minimum loss", y_offset=40)

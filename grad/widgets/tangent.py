@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from grad.check import secant_slope
+from grad.viz import power_of_ten
 from grad.widgets.base import (BLACK, BLUE, ORANGE, TEXT_GREEN, TEXT_RED, VERMILLION, Explorer,
                                FastFigure)
 
@@ -313,11 +314,10 @@ class TangentExplorer(Explorer):
                                   zorder=5, label="current h")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        # Few tick labels in plain text: mathtext labels (10⁻¹⁶) would triple the redraw time.
+        # Few tick labels, in plain text: mathtext labels would triple the redraw time.
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(LogLocator(base=10, subs=(1.0,), numticks=6))
-            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e-0", "e-")
-                                                   .replace("e+00", "").replace("e+0", "e")))
+            axis.set_major_formatter(FuncFormatter(power_of_ten))
             axis.set_minor_locator(NullLocator())
         ax.set_xlim(1e-16 / 2, 2)
         ax.set_xlabel("step h")
