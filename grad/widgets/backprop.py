@@ -108,8 +108,8 @@ class BackpropStepper(Explorer):
     `graphviz.Digraph`), `grads` (grad of every node at the current step), `update()`.
 
     Speed (p95 on a 2-core machine, from make bench, graphviz-pure laying out): a move (replay,
-    drawing, SVG) answers in about 15 ms for notebook 04's tanh neuron (10 nodes), and the
-    widget builds in about 25 ms; a bigger graph takes longer, nearly all of it in the
+    drawing, SVG) answers in about 10 ms for notebook 04's tanh neuron (10 nodes), and the
+    widget builds in about 15 ms; a bigger graph takes longer, nearly all of it in the
     layout program (the replay itself takes about 1 ms).
     """
 

@@ -192,7 +192,7 @@ class OptimizerExplorer(Explorer):
     range otherwise). Sliders update on release (`continuous_update=False`). Speed (p95
     on a 2-core machine, from make bench): a move answers in about 85 ms over every
     control's whole range (the first switch to a surface, which draws its map, in about
-    0.4 s), and the widget builds in about 0.4 s; up to twice that while other programs
+    0.3 s), and the widget builds in about 0.4 s; up to twice that while other programs
     keep the machine busy.
     """
 

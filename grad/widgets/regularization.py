@@ -285,7 +285,7 @@ class RegularizationExplorer(Explorer):
     `verdict` holds the last one-line judgement (overfitting, underfitting, a good balance).
 
     Speed (p95 on a 2-core machine, from make bench): a move answers in about 65 ms, and
-    the widget builds in about 0.7 s with the 5 default alphas (0.6 s with notebook 10's
+    the widget builds in about 0.65 s with the 5 default alphas (0.55 s with notebook 10's
     two runs handed over); up to twice that while other programs keep the machine busy.
     The slider updates on release.
     """
