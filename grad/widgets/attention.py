@@ -152,7 +152,7 @@ class AttentionExplorer(Explorer):
     T x T heatmap with the row outlined. `row()` is the row shown.
 
     Speed (p95 on a 2-core machine, from make bench, for notebook 15's 2 layers of 4 heads
-    over 32 characters): a move answers in about 55 ms over all three controls' whole
+    over 32 characters): a move answers in 50 to 55 ms over all three controls' whole
     ranges, and the widget builds in about 0.3 s; up to twice that while other programs
     keep the machine busy.
     """

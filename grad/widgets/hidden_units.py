@@ -165,9 +165,9 @@ class HiddenUnitsExplorer(Explorer):
 
     Fits are trained the first time a width is shown and cached, so going back is
     instant; `continuous_update=False` trains only when the slider is released.
-    Speed (p95 on a 2-core machine, from make bench): a move answers in about 125 ms over
+    Speed (p95 on a 2-core machine, from make bench): a move answers in 105 to 125 ms over
     both controls' whole ranges (a new width trains in 30 to 50 ms), and the widget builds
-    in about 0.5 s; up to twice that while other programs keep the machine busy.
+    in about 0.45 s; up to twice that while other programs keep the machine busy.
 
     Controls: `slider` (hidden units), `show_units` (check box), `update()` redraws;
     `fit(n)` returns the cached `Fit`; `figure` is the figure shown (one or two panels),

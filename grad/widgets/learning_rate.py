@@ -219,8 +219,8 @@ class LearningRateExplorer(Explorer):
     `x` needs at least two different values (else no line is best), and `lr`, `steps`
     must be positions of their sliders. The sliders act on release
     (`continuous_update=False`). Speed (p95 on a 2-core machine, from make bench): a move
-    answers in about 85 ms over both sliders' whole ranges (the training with `Value` is 5
-    to 25 ms of it), and the widget builds in about 0.4 s; up to twice that while other
+    answers in 65 to 85 ms over both sliders' whole ranges (the training with `Value` is 5
+    to 25 ms of it), and the widget builds in 0.35 to 0.4 s; up to twice that while other
     programs keep the machine busy.
     """
 

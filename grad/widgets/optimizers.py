@@ -190,9 +190,9 @@ class OptimizerExplorer(Explorer):
     `lr` and `steps` left at None take the surface's own choice for the optimizer;
     given, every setting must be a position of its control (a clear ValueError says the
     range otherwise). Sliders update on release (`continuous_update=False`). Speed (p95
-    on a 2-core machine, from make bench): a move answers in about 85 ms over every
-    control's whole range (the first switch to a surface, which draws its map, in about
-    0.3 s), and the widget builds in about 0.4 s; up to twice that while other programs
+    on a 2-core machine, from make bench): a move answers in 65 to 85 ms over every
+    control's whole range (the first switch to a surface, which draws its map, in 0.2 to
+    0.3 s), and the widget builds in 0.25 to 0.4 s; up to twice that while other programs
     keep the machine busy.
     """
 

@@ -284,9 +284,10 @@ class RegularizationExplorer(Explorer):
 
     `verdict` holds the last one-line judgement (overfitting, underfitting, a good balance).
 
-    Speed (p95 on a 2-core machine, from make bench): a move answers in about 65 ms, and
-    the widget builds in about 0.65 s with the 5 default alphas (0.55 s with notebook 10's
-    two runs handed over); up to twice that while other programs keep the machine busy.
+    Speed (p95 on a 2-core machine, from make bench): a move answers in 50 to 65 ms, and
+    the widget builds in 0.55 to 0.65 s with the 5 default alphas (0.4 to 0.55 s with
+    notebook 10's two runs handed over); up to twice that while other programs keep the
+    machine busy.
     The slider updates on release.
     """
 

@@ -143,8 +143,8 @@ class SamplingExplorer(Explorer):
     setting asks the model about most of its `length` contexts, and those forward passes are
     most of a move's time. Speed (p95 on a 2-core machine, from make bench, with notebook
     15's tiny GPT of grad.tensor, random weights, as the model, length 40): a move answers
-    in about 115 ms over both sliders' whole ranges, nearly all of it the model's forward
-    passes, and the widget builds in about 0.35 s; up to twice that while other programs
+    in 110 to 115 ms over both sliders' whole ranges, nearly all of it the model's forward
+    passes, and the widget builds in about 0.3 s; up to twice that while other programs
     keep the machine busy. A longer
     sample costs proportionally more.
     """

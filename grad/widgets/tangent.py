@@ -148,7 +148,7 @@ class TangentExplorer(Explorer):
 
     The axes are drawn once and only the moving parts are redrawn (blitting); the sliders
     redraw when released (`continuous_update=False`). Speed (p95 on a 2-core machine,
-    from make bench): a move answers in about 55 ms over every control's whole range, and
+    from make bench): a move answers in 50 to 55 ms over every control's whole range, and
     the widget builds in about 0.3 s; up to twice that while other programs keep the
     machine busy.
     """
