@@ -450,8 +450,6 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
     graph is what makes training fast. Weights, inputs and bias are Values or plain numbers (which become
     constants).
     """
-    if not isinstance(activation, str) or activation not in _NEURON_OPS:
-        raise ValueError(f"activation must be one of {tuple(_NEURON_OPS)}, got {activation!r}")
     xs = inputs  # numbers among them become constants:
     if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
         xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
@@ -473,7 +471,13 @@ def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],
         if isinstance(bias, Value) and all(map(isinstance, weights, repeat(Value))):
             raise  # nothing to lift: a Value's .data is not a number
         return _weighted_sum([_lift(w) for w in weights], xs, _lift(bias), activation)
-    op, function, rule = _NEURON_OPS[activation]
+    try:
+        op, function, rule = _NEURON_OPS[activation]
+    except (KeyError, TypeError):  # TypeError: a list, say, cannot be looked up
+        raise ValueError(f"activation must be one of {tuple(_NEURON_OPS)}, "
+                         f"got {activation!r}") from None
+    if type(data) is not float:  # ints set by hand as .data: checked before the activation
+        data = _to_float(data)
     if function is None:
         return _node(data, (*weights, *xs, bias), op, rule)
     if data == -math.inf and function is _relu:

@@ -625,3 +625,16 @@ def test_a_closure_backward_refuses_to_be_copied():
             copy_graph(y)
     gc.collect()
     assert not engine._listed  # the bookkeeping for deep graphs is gone with the pickler
+
+
+def test_a_neuron_node_checks_its_sum_and_its_activation_name():
+    from grad.nn import Layer
+    w, x, b = Value(1.0), Value(1.0), Value(1.0)
+    w.data, x.data, b.data = -10 ** 400, 1, 0  # ints set by hand; their sum is past float
+    for act in ("linear", "relu", "tanh", "sigmoid"):
+        with pytest.raises(OverflowError, match="too large to be stored as a float"):
+            weighted_sum([w], [x], b, activation=act)
+    layer = Layer(2, 2)
+    layer.neurons[0].activation = "ReLU"  # changed after the layer was built
+    with pytest.raises(ValueError, match="activation must be one of"):
+        layer([1.0, 2.0])

@@ -401,3 +401,17 @@ def test_a_class_whose_labels_cannot_change_still_steps():
     a, b = Fixed(2.0), Fixed(3.0)
     w = BackpropStepper(a * b, step=1)
     assert "data 6.0000" in w.graph.source and w.slider.max == 1
+
+
+def test_neuron_nodes_with_huge_or_nan_outputs_are_explained_as_the_engine_computes_them():
+    nan, inf = math.nan, math.inf
+    graphs = [weighted_sum([Value(1e200)], [Value(1.0)], 0.0),            # o**2 would overflow
+              weighted_sum([Value(1e200)], [Value(1.0)], 0.0, activation="tanh"),
+              Value(400.0).exp() * 2,
+              weighted_sum([Value(nan)], [Value(2.0)], 0.5, activation="relu"),  # NaN passes
+              Value(nan).relu() * 3,
+              weighted_sum([Value(0.5), Value(-1.0)], [Value(inf), Value(2.0)], 0.1, "relu")]
+    for f in graphs:
+        w = BackpropStepper(f)
+        text = " ".join(w.describe(k) for k in range(len(w.steps) + 1))
+        assert "⚠" not in text and "disagree" not in text, text

@@ -358,10 +358,11 @@ def _test_mlp_call(cls) -> str | None:
         expected = ref(x)
         outs = out if isinstance(out, list) else [out]
         exps = expected if isinstance(expected, list) else [expected]
-        if len(outs) != len(exps) or any(not isinstance(o, Value) for o in outs):
+        if (len(outs) != len(exps) or isinstance(out, list) != isinstance(expected, list)
+                or any(not isinstance(o, Value) for o in outs)):
             shape = "a single Value" if len(exps) == 1 else f"a list of {len(exps)} Values"
-            got = (f"a list of {len(out)} items" if isinstance(out, list)
-                   else f"a {type(out).__name__}")
+            got = (f"a list of {len(out)} item{'' if len(out) == 1 else 's'}"
+                   if isinstance(out, list) else f"a {type(out).__name__}")
             return (f"MyMLP({nin}, {nouts})({x}) should return {shape} (what the last layer "
                     f"returns), got {got}")
         if all(close(o.data, math.tanh(e.data)) for o, e in zip(outs, exps)):
@@ -448,6 +449,21 @@ mlp_call = Exercise(
             def __call__(self, x):
                 return self.layers[0](x)
     ''', says="got a list of 3 items"), Mistake('''
+        from grad.nn import Layer
+
+        class MyMLP:  # always a list, even for a single output
+            def __init__(self, nin, nouts):
+                sizes = [nin] + list(nouts)
+                last = len(nouts) - 1
+                self.layers = [Layer(sizes[i], sizes[i + 1],
+                                     activation="linear" if i == last else "tanh")
+                               for i in range(len(nouts))]
+
+            def __call__(self, x):
+                for layer in self.layers:
+                    x = layer(x)
+                return x if isinstance(x, list) else [x]
+    ''', says="should return a single Value (what the last layer returns), got a list of 1 item"), Mistake('''
         from grad.nn import Layer
 
         class MyMLP:  # squashes the linear output

@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import ipywidgets as widgets
 
-from grad.engine import topological_order
+from grad.engine import _pow_slope, topological_order
 from grad.viz import draw_dot
 from grad.widgets.base import ORANGE, YELLOW, Explorer
 
@@ -45,6 +45,12 @@ def _num(x: float) -> str:
 
 def _op_name(op: str) -> str:
     return op or "?"
+
+
+def _agree(got: float, expected: float) -> bool:
+    """Whether a gradient is the chain rule's (close, or NaN where the chain rule gives NaN)."""
+    both_nan = math.isnan(got) and math.isnan(expected)
+    return both_nan or math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-12)
 
 
 def _neuron_activation(op: str) -> Optional[str]:
@@ -202,11 +208,10 @@ class BackpropStepper(Explorer):
         if op == "/" and len(ops) == 2:
             a, b = ops
             return [Contribution(a, f"1/{N(b)}", 1.0 / b.data),
-                    Contribution(b, f"−{N(a)}/{N(b)}²", -a.data / b.data ** 2)]
+                    Contribution(b, f"−{N(a)}/{N(b)}²", -(a.data / b.data) / b.data)]
         if op == "**" and len(ops) == 2:
             a, b = ops
-            slope = 0.0 if b.data == 0 else b.data * a.data ** (b.data - 1)
-            return [Contribution(a, f"{N(b)} × {N(a)}^({N(b)} − 1)", slope),
+            return [Contribution(a, f"{N(b)} × {N(a)}^({N(b)} − 1)", _pow_slope(a.data, b.data)),
                     Contribution(b, f"{N(node)} × log {N(a)}",
                                  out * math.log(a.data) if a.data > 0 else 0.0)]
         if op.startswith("**") and len(ops) == 1:
@@ -216,23 +221,19 @@ class BackpropStepper(Explorer):
                 k = None
             if k is not None:
                 (a,) = ops
-                slope = 0.0 if k == 0 else k * a.data ** (k - 1)
                 power = N(a) if k == 2 else f"{N(a)}^{k - 1:g}"
-                return [Contribution(a, f"{k:g} × {power}", slope)]
+                return [Contribution(a, f"{k:g} × {power}", _pow_slope(a.data, k))]
         if len(ops) == 1:
             (a,) = ops
-            unary = {
-                "neg": ("−1", -1.0),
-                "exp": (f"{N(node)}", out),
-                "log": (f"1/{N(a)}", 1.0 / a.data if a.data else math.inf),
-                "tanh": (f"1 − {N(node)}²", 1.0 - out ** 2),
-                "sigmoid": (f"{N(node)} × (1 − {N(node)})", out * (1.0 - out)),
-                "ReLU": (f"1 if {N(a)} > 0 else 0", 1.0 if out > 0 else 0.0),
-                "relu": (f"1 if {N(a)} > 0 else 0", 1.0 if out > 0 else 0.0),
-            }
-            if op in unary:
-                formula, value = unary[op]
-                return [Contribution(a, formula, value)]
+            slope = self._activation_slope(op, node) if op else None
+            if slope is not None:
+                return [Contribution(a, *slope)]
+            if op == "neg":
+                return [Contribution(a, "−1", -1.0)]
+            if op == "exp":
+                return [Contribution(a, N(node), out)]
+            if op == "log":
+                return [Contribution(a, f"1/{N(a)}", 1.0 / a.data if a.data else math.inf)]
         if op == "//":
             return [Contribution(p, "0", 0.0) for p in ops]
         act = _neuron_activation(op)
@@ -248,12 +249,17 @@ class BackpropStepper(Explorer):
         return [Contribution(p, "?", None) for p in ops]
 
     def _activation_slope(self, act: str, node: Any) -> Optional[tuple[str, float]]:
-        """d act(z)/dz for a neuron node's activation, written with the node's output."""
+        """d act(z)/dz for an activation ('' for none), written with the node's output o."""
         o, out = self.name(node), node.data
-        return {"": ("1", 1.0),
-                "tanh": (f"1 − {o}²", 1.0 - out ** 2),
-                "sigmoid": (f"{o} × (1 − {o})", out * (1.0 - out)),
-                "ReLU": (f"1 if {o} > 0 else 0", 1.0 if out > 0 else 0.0)}.get(act)
+        if act == "":
+            return "1", 1.0
+        if act == "tanh":
+            return f"1 − {o}²", 1.0 - out * out  # out * out: inf for a huge o, never an error
+        if act == "sigmoid":
+            return f"{o} × (1 − {o})", out * (1.0 - out)
+        if act in ("ReLU", "relu"):  # a NaN passes, as in the engine and in PyTorch
+            return f"0 if {o} ≤ 0 else 1", 0.0 if out <= 0 else 1.0
+        return None
 
     def _equation(self, node: Any) -> str:
         """The forward computation of `node`, e.g. 'n = x1w1x2w2 + b'."""
@@ -406,9 +412,8 @@ class BackpropStepper(Explorer):
             if key not in total:
                 continue
             expected, got = record.before[key] + total[key], record.after[key]
-            if not math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-12):
-                overwrote = record.before[key] != 0 and math.isclose(got, total[key], rel_tol=1e-7,
-                                                                     abs_tol=1e-12)
+            if not _agree(got, expected):
+                overwrote = record.before[key] != 0 and _agree(got, total[key])
                 reused = sum(p is operand for p in node._prev) > 1
                 why = ("does it overwrite (=) instead of adding (+=)?" if overwrote or reused
                        else "is its local derivative right?")
@@ -419,7 +424,7 @@ class BackpropStepper(Explorer):
             expected = self.chain_rule_grads() if grads else None
             wrong = [] if expected is None else [
                 self.name(v) for v in self.order
-                if not math.isclose(grads[v], expected[v], rel_tol=1e-7, abs_tol=1e-12)]
+                if not _agree(grads[v], expected[v])]
             if wrong:
                 count = "1 gradient disagrees" if len(wrong) == 1 else f"{len(wrong)} gradients disagree"
                 notes.append(f"Done: every step has run, as in {root}.backward(), but {count} "
