@@ -42,6 +42,12 @@ def notebook_url(lab: dict, ui: str, name: str) -> str:
 # cannot change the interface's files.
 INTERFACE_FONT = re.compile(r"/static/(notebook|lab)/[^?]*\.(woff2?|ttf|otf)(\?|$)")
 
+# The widget manager's own race, seen now and then in both interfaces: when the kernel
+# connects it may re-render a saved widget view before the saved models are restored, and
+# logs this; the view renders a moment later. What a learner sees is checked instead: every
+# widget renders, and no "Error displaying widget" is left on the page at the end.
+WIDGET_MANAGER_RACE = "Error: widget model not found"
+
 
 def record_errors(page) -> list[str]:
     problems: list[str] = []
@@ -51,6 +57,9 @@ def record_errors(page) -> list[str]:
             return
         if m.text.startswith("Failed to load resource") and INTERFACE_FONT.search(m.location.get("url", "")):
             print(f"(the interface's own font was not served: {m.location.get('url')})")
+            return
+        if m.text.startswith(WIDGET_MANAGER_RACE) and "@jupyter-widgets" in m.text + m.location.get("url", ""):
+            print("(the widget manager re-rendered a saved view before restoring its model)")
             return
         problems.append(f"console {m.type}: {m.text} ({m.location.get('url', '')})")
 
@@ -311,6 +320,8 @@ def test_widget_notebook(ui, name, lab, browser, screenshots, own_errors):
             container.screenshot(path=str(screenshots / f"{stem}-widget{w}.png"))
         assert exercised >= 1, f"{name}: no control to move"
         page.screenshot(path=str(screenshots / f"{stem}-page.png"))
+        left = page.evaluate(WIDGET_REPORT)["failures"]
+        assert not left, f"{name}: the page still shows {left} after the widgets were moved"
         ours = [p for p in problems if p not in own_errors[ui]]
         assert not ours, f"{name}: the browser reported errors:\n" + "\n".join(ours)
     except BaseException:
