@@ -450,10 +450,12 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
     graph is what makes training fast. Weights, inputs and bias are Values or plain numbers (which become
     constants).
     """
-    xs = inputs  # numbers among them become constants:
+    xs, ws = inputs, weights  # numbers among them become constants; anything else is refused
     if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
-        xs = [x if isinstance(x, Value) else Value(x) for x in inputs]
-    return _weighted_sum(weights, xs, bias, activation)
+        xs = [_lift(x) for x in inputs]
+    if not (isinstance(ws, (list, tuple)) and all(map(isinstance, ws, repeat(Value)))):
+        ws = [_lift(w) for w in weights]
+    return _weighted_sum(ws, xs, _lift(bias), activation)
 
 
 def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],

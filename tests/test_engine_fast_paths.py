@@ -3,6 +3,7 @@ import math
 import random
 
 import micrograd.engine
+import numpy as np
 import pytest
 
 from grad import Value, topological_order, weighted_sum
@@ -65,6 +66,11 @@ def test_weighted_sum_refuses_another_engines_values():
     w = [Value(1.0)]
     with pytest.raises(TypeError, match="Value needs a real number"):
         weighted_sum(w, [micrograd.engine.Value(2.0)], 0.0)
+    from grad.tensor import Tensor
+    for weights, bias in (([micrograd.engine.Value(2.0)], 0.0), ([Tensor(np.array(2.0))], 0.0),
+                          ([Value(2.0)], micrograd.engine.Value(0.5))):
+        with pytest.raises(TypeError, match="Value needs a real number"):
+            weighted_sum(weights, [Value(1.0)], bias, activation="relu")
 
 
 def test_results_stay_floats_when_data_was_set_to_an_int():
@@ -96,7 +102,6 @@ def test_gradients_through_the_quick_paths_match_the_chained_ops():
 
 
 def test_weighted_sum_takes_numpy_numbers_as_weights_and_bias():
-    import numpy as np
     out = weighted_sum([np.float64(2.0), Value(3.0)], [Value(1.0), Value(1.0)], np.float64(0.5))
     assert out.data == 5.5 and isinstance(out.data, float)
 
