@@ -33,6 +33,7 @@ import math
 import numbers
 import weakref
 from itertools import repeat
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from typing import Callable, Sequence, Union
 
 Number = Union[int, float]
@@ -450,12 +451,20 @@ def weighted_sum(weights: Sequence[Value | Number], inputs: Sequence[Value | Num
     graph is what makes training fast. Weights, inputs and bias are Values or plain numbers (which become
     constants).
     """
-    xs, ws = inputs, weights  # numbers among them become constants; anything else is refused
-    if not (isinstance(xs, (list, tuple)) and all(map(isinstance, xs, repeat(Value)))):
-        xs = [_lift(x) for x in inputs]
-    if not (isinstance(ws, (list, tuple)) and all(map(isinstance, ws, repeat(Value)))):
-        ws = [_lift(w) for w in weights]
+    ws, xs = _as_values(weights, "weights"), _as_values(inputs, "inputs")
     return _weighted_sum(ws, xs, _lift(bias), activation)
+
+
+def _as_values(seq: object, what: str) -> Sequence[Value]:
+    """`seq` as a sequence of Values: numbers become constants, other objects are refused.
+    A dict, a set or a single number is refused too: a weighted sum needs an order."""
+    if isinstance(seq, (list, tuple)) and all(map(isinstance, seq, repeat(Value))):
+        return seq
+    if (isinstance(seq, (Value, numbers.Number, str, bytes, Mapping, AbstractSet))
+            or not isinstance(seq, Iterable) or getattr(seq, "ndim", 1) == 0):
+        raise TypeError(f"weighted_sum: {what} must be a list of numbers or Values, got "
+                        f"{type(seq).__name__}: {_short(seq)}")
+    return [_lift(v) for v in seq]
 
 
 def _weighted_sum(weights: Sequence[Value | Number], xs: Sequence[Value],

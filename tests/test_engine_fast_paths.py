@@ -121,3 +121,15 @@ def test_a_value_whose_data_is_not_a_number_gets_a_short_type_error():
         weighted_sum(w, [1.0, 1.0], Value(0.0))
     with pytest.raises(ValueError, match="expected 1 input \\(one per weight\\), got 2"):
         weighted_sum([Value(1.0)], [1.0, 2.0], 0.0)
+
+
+def test_weighted_sum_refuses_what_has_no_order_or_is_not_a_list():
+    from grad.nn import Layer, Neuron
+    w = [Value(1.0), Value(2.0)]
+    for weights, inputs in ((w, {5: 0, 7: 0}), (w, {1.0, 2.0}), (w, 3), (w, "ab"),
+                            (w, np.array(1.0)), (w, Value(2.0)), (Value(1.0), [1.0])):
+        with pytest.raises(TypeError, match="must be a list of numbers or Values"):
+            weighted_sum(weights, inputs, 0.0)
+    for model in (Neuron(2), Layer(2, 3)):
+        with pytest.raises(TypeError, match="must be a list of numbers or Values"):
+            model({0: 5.0, 1: 6.0})
