@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Set as AbstractSet
+import collections.abc
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence, Union
 
 from grad.engine import Value, _weighted_sum, weighted_sum
@@ -39,7 +39,7 @@ def _initializer(init: Union[str, Initializer]) -> Initializer:
 
 def _as_inputs(x: Inputs, n: int) -> list[Value]:
     """Turn an input vector (or a single number when n == 1) into a list of n Values."""
-    if isinstance(x, (Mapping, AbstractSet)):
+    if isinstance(x, (collections.abc.Mapping, collections.abc.Set)):
         raise TypeError(f"inputs must be a list of numbers or Values (in order), got "
                         f"{type(x).__name__}")
     if isinstance(x, Value) or not isinstance(x, Iterable):
